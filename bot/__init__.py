@@ -1,0 +1,3 @@
+"""archive-bot: answers questions from an archive of blog posts and announces new ones."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,33 @@
+"""Text normalisation shared by parsers, the store and search."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_WHITESPACE = re.compile(r"\s+")
+# Apostrophes and quotes people type in many shapes; titles compare equal whichever they used.
+_QUOTES = str.maketrans({"‘": "'", "’": "'", "ʼ": "'", "`": "'", "“": '"', "”": '"', "„": '"'})
+_DASHES = str.maketrans({"‐": "-", "‑": "-", "‒": "-", "–": "-", "—": "-", "―": "-"})
+
+
+def clean_text(text: str) -> str:
+    """Collapse every run of whitespace (NBSP included) to one space and trim; NFC-normalise."""
+    return _WHITESPACE.sub(" ", unicodedata.normalize("NFC", text)).strip()
+
+
+def title_key(title: str) -> str:
+    """A key for comparing titles: NFKC, casefolded, quotes and dashes unified, spaces collapsed."""
+    text = unicodedata.normalize("NFKC", title).translate(_QUOTES).translate(_DASHES)
+    return _WHITESPACE.sub(" ", text.casefold()).strip()
+
+
+def truncate(text: str, limit: int, ellipsis: str = "…") -> str:
+    """Cut text to at most `limit` characters, at a word boundary where one is near."""
+    if len(text) <= limit:
+        return text
+    cut = text[: max(0, limit - len(ellipsis))]
+    space = cut.rfind(" ")
+    if space >= len(cut) * 0.6:
+        cut = cut[:space]
+    return cut.rstrip(" ,;:-") + ellipsis
