@@ -1,0 +1,120 @@
+"""RSS 2.0 and Atom feeds -> posts, through feedparser."""
+
+from __future__ import annotations
+
+import calendar
+import logging
+import re
+import xml.sax
+from datetime import UTC, datetime
+
+import feedparser
+
+from .html import html_to_paragraphs, html_to_text
+from .models import Post, SourceDocument
+from .text import clean_text
+
+log = logging.getLogger(__name__)
+
+# A well-formed feed ends with its root element closed; a truncated one does not.
+_CLOSING_TAG = re.compile(rb"</(?:[\w-]+:)?(?:rss|feed|rdf:RDF|RDF)\s*>\s*$")
+
+
+class FeedError(ValueError):
+    """The document is not a feed we can read; the message says why."""
+
+
+def parse_feed(data: bytes, location: str) -> SourceDocument:
+    """Parse an RSS 2.0 or Atom document.
+
+    Items lacking a title or a body are skipped with a warning. A document that is not well-formed
+    is accepted if feedparser recovered items from it, minus the last item when the document is cut
+    short (its body may be too), and with a warning saying so.
+    """
+    parsed = feedparser.parse(data, sanitize_html=True, resolve_relative_uris=False)
+    warnings: list[str] = []
+    entries = list(parsed.entries)
+    version = parsed.get("version") or ""
+    if parsed.bozo and entries and isinstance(parsed.get("bozo_exception"), xml.sax.SAXException):
+        warnings.append(
+            f"{location}: malformed XML ({_describe(parsed.bozo_exception)}); read what was legible"
+        )
+        if not _CLOSING_TAG.search(data.rstrip()):
+            warnings.append(f"{location}: document is truncated; its last item was dropped")
+            entries = entries[:-1]
+    if not entries and (parsed.bozo or not version):
+        kind = "HTML page, not a feed" if _looks_like_html(data) else "feed"
+        reason = _describe(parsed.get("bozo_exception")) if parsed.bozo else "no RSS or Atom items"
+        raise FeedError(f"{location}: not a readable {kind}: {reason}")
+
+    posts: list[Post] = []
+    for number, entry in enumerate(entries, 1):
+        post = _entry_to_post(entry, f"{location} item {number}", warnings)
+        if post is not None:
+            posts.append(post)
+    feed_title = html_to_text(parsed.feed.get("title", "")) or None
+    for warning in warnings:
+        log.warning("%s", warning)
+    return SourceDocument(location, "feed", posts, title=feed_title, warnings=warnings)
+
+
+def _entry_to_post(
+    entry: feedparser.FeedParserDict, where: str, warnings: list[str]
+) -> Post | None:
+    title = _entry_title(entry)
+    link = (entry.get("link") or "").strip() or None
+    guid = (entry.get("id") or "").strip() or None
+    if not title:
+        warnings.append(f"{where}: no title; skipped")
+        return None
+    paragraphs = tuple(html_to_paragraphs(_entry_html(entry)))
+    if not paragraphs:
+        warnings.append(f"{where}: {title!r} has no body; skipped")
+        return None
+    if guid is None and link is None:
+        warnings.append(f"{where}: {title!r} has neither guid nor link; matched by title only")
+    published = _entry_time(entry)
+    if published is None:
+        warnings.append(f"{where}: {title!r} has no readable date")
+    author = clean_text(entry.get("author") or "") or None
+    return Post(title, paragraphs, published, url=link, guid=guid, author=author)
+
+
+def _entry_title(entry: feedparser.FeedParserDict) -> str:
+    title = entry.get("title") or ""
+    detail = entry.get("title_detail") or {}
+    if detail.get("type") in ("text/html", "application/xhtml+xml"):
+        return html_to_text(title)
+    return clean_text(title)
+
+
+def _entry_html(entry: feedparser.FeedParserDict) -> str:
+    """The fullest body an entry offers: content:encoded / atom:content, else description."""
+    contents = entry.get("content") or []
+    best = max((c.get("value") or "" for c in contents), key=len, default="")
+    summary = entry.get("summary") or ""
+    return best if len(best) >= len(summary) else summary
+
+
+def _entry_time(entry: feedparser.FeedParserDict) -> datetime | None:
+    for key in ("published_parsed", "updated_parsed", "created_parsed"):
+        value = dict.get(entry, key)  # not entry.get: feedparser maps missing keys, with a warning
+        if value:
+            try:
+                return datetime.fromtimestamp(calendar.timegm(value), UTC)
+            except (OverflowError, ValueError, OSError):
+                continue
+    return None
+
+
+def _looks_like_html(data: bytes) -> bool:
+    head = data[:2048].lstrip().lower()
+    return head.startswith(b"<!doctype html") or b"<html" in head
+
+
+def _describe(error: BaseException | None) -> str:
+    if error is None:
+        return "unknown error"
+    if isinstance(error, xml.sax.SAXParseException):
+        return f"line {error.getLineNumber()}: {error.getMessage()}"
+    return str(error) or error.__class__.__name__

@@ -1,0 +1,120 @@
+"""JSON Lines import/export: one post per line, for backups, migrations and bulk loads.
+
+Each line is an object with `title`, `url`, `guid`, `author`, `published` (ISO-8601) and either
+`paragraphs` (a list of strings) or `html`. Only `title` and a body are required.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, TextIO
+
+from .html import html_to_paragraphs
+from .models import Post, SourceDocument, isoformat
+from .text import clean_text
+
+log = logging.getLogger(__name__)
+
+
+class JsonlError(ValueError):
+    """The file cannot be read as JSON Lines at all."""
+
+
+def parse_jsonl(path: Path | str) -> SourceDocument:
+    """Read posts from a JSONL file; bad lines are skipped with a warning naming the line."""
+    path = Path(path)
+    try:
+        with path.open(encoding="utf-8-sig") as handle:
+            return parse_jsonl_lines(handle, str(path))
+    except UnicodeDecodeError as exc:
+        raise JsonlError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+
+
+def parse_jsonl_lines(lines: Iterable[str], location: str) -> SourceDocument:
+    """Read posts from JSONL text lines."""
+    posts: list[Post] = []
+    warnings: list[str] = []
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            posts.append(post_from_json(json.loads(line)))
+        except (ValueError, TypeError) as exc:
+            warnings.append(f"{location}:{number}: {exc}; line skipped")
+    if not posts and warnings:
+        raise JsonlError(f"{location}: no readable posts; first problem: {warnings[0]}")
+    for warning in warnings:
+        log.warning("%s", warning)
+    return SourceDocument(location, "jsonl", posts, warnings=warnings)
+
+
+def post_from_json(record: Any) -> Post:
+    """One JSON object -> Post; raises ValueError with a readable reason."""
+    if not isinstance(record, dict):
+        raise ValueError("not a JSON object")
+    title = clean_text(_optional_str(record, "title") or "")
+    if not title:
+        raise ValueError("no title")
+    if "paragraphs" in record:
+        raw = record["paragraphs"]
+        if not isinstance(raw, list) or not all(isinstance(p, str) for p in raw):
+            raise ValueError("'paragraphs' must be a list of strings")
+        paragraphs = tuple(p for p in map(clean_text, raw) if p)
+    else:
+        paragraphs = tuple(html_to_paragraphs(_optional_str(record, "html") or ""))
+    if not paragraphs:
+        raise ValueError(f"{title!r} has no body ('paragraphs' or 'html')")
+    return Post(
+        title=title,
+        paragraphs=paragraphs,
+        published=_parse_time(_optional_str(record, "published")),
+        url=_optional_str(record, "url"),
+        guid=_optional_str(record, "guid"),
+        author=clean_text(_optional_str(record, "author") or "") or None,
+    )
+
+
+def post_to_json(post: Post) -> dict[str, Any]:
+    """The JSONL record of a post."""
+    return {
+        "title": post.title,
+        "url": post.url,
+        "guid": post.guid,
+        "author": post.author,
+        "published": isoformat(post.published),
+        "paragraphs": list(post.paragraphs),
+    }
+
+
+def write_jsonl(posts: Iterable[Post], out: TextIO) -> int:
+    """Write posts as JSON Lines; returns how many."""
+    count = 0
+    for post in posts:
+        out.write(json.dumps(post_to_json(post), ensure_ascii=False) + "\n")
+        count += 1
+    return count
+
+
+def _optional_str(record: dict[str, Any], key: str) -> str | None:
+    value = record.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise ValueError(f"{key!r} must be a string")
+    return value.strip() or None
+
+
+def _parse_time(value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise ValueError(f"'published' is not ISO-8601: {value!r}") from None
+    if moment.tzinfo is None:  # a bare time in a backup is taken as UTC, the form we export
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
