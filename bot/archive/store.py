@@ -1,0 +1,601 @@
+"""The archive's SQLite file: schema, ingestion and every query the rest of the bot needs.
+
+One writer connection (transactions are `BEGIN IMMEDIATE`, so a second process waits instead of
+failing) and one reader connection; in WAL mode readers see the last committed state, never half of
+an ingest. All SQL lives here; every value goes in as a `?` parameter.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import logging
+import sqlite3
+import time
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+
+from .migrations import MIGRATIONS
+from .models import (
+    Post,
+    SourceDocument,
+    StoredPost,
+    from_timestamp,
+    guid_from_url,
+    to_timestamp,
+)
+from .text import title_key
+
+log = logging.getLogger(__name__)
+
+# Which source kinds may overwrite a post's body. A live feed carries the full HTML and real links;
+# a JSONL backup is whatever was exported; the dump is a lossy text copy. A lower rank only fills in
+# what is missing, so re-ingesting the dump after the feed never reverts the feed's text.
+AUTHORITY = {"dump": 0, "jsonl": 1, "feed": 2}
+SAME_POST_WINDOW = 24 * 3600  # titles match only if published within a day of each other
+
+
+class ArchiveError(RuntimeError):
+    """The database cannot be used (newer schema, not an archive file, ...)."""
+
+
+@dataclass(slots=True)
+class IngestReport:
+    """What one ingest did."""
+
+    location: str
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    paragraphs: int = 0  # paragraphs written (new and replaced posts)
+    seconds: float = 0.0
+    warnings: list[str] = field(default_factory=list)
+    new_post_ids: list[int] = field(default_factory=list)
+
+    @property
+    def posts(self) -> int:
+        return self.new + self.updated + self.unchanged
+
+
+@dataclass(frozen=True, slots=True)
+class SourceStats:
+    location: str
+    kind: str
+    title: str | None
+    posts: int
+    last_ingested: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class ArchiveStats:
+    posts: int
+    paragraphs: int
+    first_published: datetime | None
+    last_published: datetime | None
+    sources: list[SourceStats]
+    path: str
+    size_bytes: int
+
+
+@dataclass(frozen=True, slots=True)
+class ParagraphRow:
+    """A paragraph found by full-text search, with its BM25 score (lower is better)."""
+
+    id: int
+    post_id: int
+    position: int
+    text: str
+    bm25: float
+
+
+@dataclass(frozen=True, slots=True)
+class Filters:
+    """Restrictions on which posts a query may return."""
+
+    author: str | None = None
+    after: datetime | None = None
+    before: datetime | None = None
+
+    def sql(self) -> tuple[str, list[Any]]:
+        """A WHERE fragment over `posts` and its parameters ("" when there is no filter)."""
+        clauses: list[str] = []
+        params: list[Any] = []
+        if self.author:
+            clauses.append("posts.author LIKE ? ESCAPE '\\'")
+            params.append("%" + _like_escape(self.author.strip()) + "%")
+        if self.after is not None:
+            clauses.append("posts.published >= ?")
+            params.append(to_timestamp(self.after))
+        if self.before is not None:
+            clauses.append("posts.published < ?")
+            params.append(to_timestamp(self.before))
+        return " AND ".join(clauses), params
+
+
+_POST_COLUMNS = "posts.id, posts.title, posts.url, posts.guid, posts.author, posts.published"
+
+
+class Archive:
+    """An open archive database."""
+
+    def __init__(self, path: Path, writer: aiosqlite.Connection, reader: aiosqlite.Connection):
+        self.path = path
+        self._writer = writer
+        self._reader = reader
+        self._write_lock = asyncio.Lock()
+
+    # --- lifecycle -----------------------------------------------------------------------------
+
+    @classmethod
+    async def open(cls, path: Path | str) -> Archive:
+        """Open (creating if needed) the archive at `path` and bring its schema up to date."""
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        writer = await _connect(path)
+        try:
+            await _migrate(writer, path)
+            reader = await _connect(path)
+        except BaseException:
+            await writer.close()
+            raise
+        return cls(path, writer, reader)
+
+    async def close(self) -> None:
+        """Close both connections; safe to call twice."""
+        for connection in (self._reader, self._writer):
+            with contextlib.suppress(ValueError):  # already closed
+                await connection.close()
+
+    async def __aenter__(self) -> Archive:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.close()
+
+    # --- ingestion -----------------------------------------------------------------------------
+
+    async def ingest(
+        self,
+        document: SourceDocument,
+        *,
+        progress: Callable[[int], None] | None = None,
+    ) -> IngestReport:
+        """Add or update the document's posts, all or nothing.
+
+        A post already in the archive (same guid, same URL, or same title published within a day)
+        is merged into the existing row rather than added twice.
+        """
+        started = time.perf_counter()
+        report = IngestReport(document.location, warnings=list(document.warnings))
+        authority = AUTHORITY[document.kind]
+        now = int(time.time())
+        async with self._write_lock:
+            db = self._writer
+            await db.execute("BEGIN IMMEDIATE")
+            try:
+                source_id = await self._upsert_source(document, now)
+                for post in document.posts:
+                    await self._ingest_post(post, authority, source_id, now, report)
+                    if progress is not None:
+                        progress(1)
+                await db.execute("COMMIT")
+            except BaseException:
+                await db.execute("ROLLBACK")
+                raise
+        report.seconds = time.perf_counter() - started
+        log.info(
+            "ingested %s: %d new, %d updated, %d unchanged, %d paragraphs in %.2fs",
+            document.location,
+            report.new,
+            report.updated,
+            report.unchanged,
+            report.paragraphs,
+            report.seconds,
+        )
+        return report
+
+    async def _upsert_source(self, document: SourceDocument, now: int) -> int:
+        cursor = await self._writer.execute(
+            """
+            INSERT INTO sources (location, kind, title, last_ingested_at) VALUES (?, ?, ?, ?)
+            ON CONFLICT (location) DO UPDATE SET
+                kind = excluded.kind,
+                title = coalesce(excluded.title, sources.title),
+                last_ingested_at = excluded.last_ingested_at
+            RETURNING id
+            """,
+            (document.location, document.kind, document.title, now),
+        )
+        row = await cursor.fetchone()
+        await cursor.close()
+        return row[0]
+
+    async def _ingest_post(
+        self, post: Post, authority: int, source_id: int, now: int, report: IngestReport
+    ) -> None:
+        db = self._writer
+        guid = post.guid or guid_from_url(post.url)
+        body_hash = _body_hash(post.paragraphs)
+        existing = await self._find_same_post(post, guid)
+        if existing is None:
+            cursor = await db.execute(
+                """
+                INSERT INTO posts (guid, url, title, title_key, author, published, authority,
+                                   body_hash, first_seen, updated_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+                (
+                    guid,
+                    post.url,
+                    post.title,
+                    title_key(post.title),
+                    post.author,
+                    to_timestamp(post.published),
+                    authority,
+                    body_hash,
+                    now,
+                    now,
+                ),
+            )
+            post_id = cursor.lastrowid
+            await cursor.close()
+            await self._write_paragraphs(post_id, post.paragraphs)
+            report.new += 1
+            report.paragraphs += len(post.paragraphs)
+            report.new_post_ids.append(post_id)
+        else:
+            post_id = existing["id"]
+            changes = await self._merge(existing, post, guid, authority, report)
+            replace_body = authority >= existing["authority"] and body_hash != existing["body_hash"]
+            if replace_body:
+                changes.update(authority=authority, body_hash=body_hash)
+                await db.execute("DELETE FROM paragraphs WHERE post_id = ?", (post_id,))
+                await self._write_paragraphs(post_id, post.paragraphs)
+                report.paragraphs += len(post.paragraphs)
+            if changes:
+                changes["updated_at"] = now
+                assignments = ", ".join(f"{column} = ?" for column in changes)
+                await db.execute(
+                    f"UPDATE posts SET {assignments} WHERE id = ?", (*changes.values(), post_id)
+                )
+                report.updated += 1
+            else:
+                report.unchanged += 1
+        await db.execute(
+            "INSERT OR IGNORE INTO post_sources (post_id, source_id) VALUES (?, ?)",
+            (post_id, source_id),
+        )
+
+    async def _find_same_post(self, post: Post, guid: str | None) -> aiosqlite.Row | None:
+        """The stored post `post` is a copy of: by guid, then URL, then title and date."""
+        db = self._writer
+        for column, value in (("guid", guid), ("url", post.url)):
+            if value:
+                async with db.execute(f"SELECT * FROM posts WHERE {column} = ?", (value,)) as cur:
+                    row = await cur.fetchone()
+                if row is not None:
+                    return row
+        published = to_timestamp(post.published)
+        async with db.execute(
+            "SELECT * FROM posts WHERE title_key = ? ORDER BY id", (title_key(post.title),)
+        ) as cursor:
+            for row in await cursor.fetchall():
+                if guid and row["guid"] and row["guid"] != guid:
+                    continue  # same title, different post (an "Open Thread", say)
+                if (
+                    published is None
+                    or row["published"] is None
+                    or abs(row["published"] - published) <= SAME_POST_WINDOW
+                ):
+                    return row
+        return None
+
+    async def _merge(
+        self,
+        existing: aiosqlite.Row,
+        post: Post,
+        guid: str | None,
+        authority: int,
+        report: IngestReport,
+    ) -> dict[str, Any]:
+        """Column changes that bring `existing` up to date with another copy of the same post."""
+        changes: dict[str, Any] = {}
+        if authority >= existing["authority"]:
+            if post.title != existing["title"]:
+                changes.update(title=post.title, title_key=title_key(post.title))
+            if post.author and post.author != existing["author"]:
+                changes["author"] = post.author
+            if post.url and post.url != existing["url"]:
+                changes["url"] = post.url
+        else:
+            if post.author and not existing["author"]:
+                changes["author"] = post.author
+            if post.url and not existing["url"]:
+                changes["url"] = post.url
+        if guid and not existing["guid"]:
+            changes["guid"] = guid
+        # A post re-dated by its feed (LessWrong re-dates posts crossing a karma threshold) keeps
+        # the date it was first archived with; only a missing date is filled in.
+        if post.published is not None and existing["published"] is None:
+            changes["published"] = to_timestamp(post.published)
+        for column in ("guid", "url"):
+            if column in changes and await self._taken(column, changes[column], existing["id"]):
+                report.warnings.append(
+                    f"{post.title!r}: {column} {changes[column]!r} already belongs to another post;"
+                    " kept the old one"
+                )
+                del changes[column]
+        return changes
+
+    async def _taken(self, column: str, value: str, post_id: int) -> bool:
+        async with self._writer.execute(
+            f"SELECT 1 FROM posts WHERE {column} = ? AND id != ?", (value, post_id)
+        ) as cursor:
+            return await cursor.fetchone() is not None
+
+    async def _write_paragraphs(self, post_id: int, paragraphs: Sequence[str]) -> None:
+        await self._writer.executemany(
+            "INSERT INTO paragraphs (post_id, position, text) VALUES (?, ?, ?)",
+            [(post_id, position, text) for position, text in enumerate(paragraphs)],
+        )
+
+    # --- reading -------------------------------------------------------------------------------
+
+    async def is_empty(self) -> bool:
+        """True when no post has been ingested yet."""
+        async with self._reader.execute("SELECT NOT EXISTS (SELECT 1 FROM posts)") as cursor:
+            return bool((await cursor.fetchone())[0])
+
+    async def stats(self) -> ArchiveStats:
+        """Counts, date range and sources."""
+        db = self._reader
+        async with db.execute(
+            "SELECT count(*), min(published), max(published) FROM posts"
+        ) as cursor:
+            posts, first, last = await cursor.fetchone()
+        async with db.execute("SELECT count(*) FROM paragraphs") as cursor:
+            (paragraphs,) = await cursor.fetchone()
+        async with db.execute(
+            """
+            SELECT sources.location, sources.kind, sources.title, sources.last_ingested_at,
+                   count(post_sources.post_id)
+            FROM sources LEFT JOIN post_sources ON post_sources.source_id = sources.id
+            GROUP BY sources.id ORDER BY sources.id
+            """
+        ) as cursor:
+            sources = [
+                SourceStats(location, kind, title, count, from_timestamp(ingested))
+                for location, kind, title, ingested, count in await cursor.fetchall()
+            ]
+        size = sum(
+            candidate.stat().st_size
+            for candidate in (self.path, Path(f"{self.path}-wal"))
+            if candidate.exists()
+        )
+        return ArchiveStats(
+            posts=posts,
+            paragraphs=paragraphs,
+            first_published=from_timestamp(first),
+            last_published=from_timestamp(last),
+            sources=sources,
+            path=str(self.path),
+            size_bytes=size,
+        )
+
+    async def iter_posts(self) -> AsyncIterator[Post]:
+        """Every post with its paragraphs, oldest first, streamed (for export)."""
+        cursor = await self._reader.execute(
+            f"""
+            SELECT {_POST_COLUMNS}, paragraphs.text
+            FROM posts JOIN paragraphs ON paragraphs.post_id = posts.id
+            ORDER BY posts.published IS NULL, posts.published, posts.id, paragraphs.position
+            """
+        )
+        cursor.arraysize = 2000
+        current: tuple[Any, ...] | None = None
+        texts: list[str] = []
+        async for row in cursor:
+            if current is not None and row[0] != current[0]:
+                yield _post_from_row(current, texts)
+                texts = []
+            current = tuple(row)[:6]
+            texts.append(row[6])
+        await cursor.close()
+        if current is not None:
+            yield _post_from_row(current, texts)
+
+    async def get_post(self, post_id: int) -> StoredPost | None:
+        """One post's metadata."""
+        posts = await self.get_posts([post_id])
+        return posts.get(post_id)
+
+    async def get_posts(self, post_ids: Iterable[int]) -> dict[int, StoredPost]:
+        """Metadata of several posts, by id."""
+        ids = list(dict.fromkeys(post_ids))
+        if not ids:
+            return {}
+        marks = ",".join("?" * len(ids))
+        async with self._reader.execute(
+            f"""
+            SELECT {_POST_COLUMNS},
+                   (SELECT count(*) FROM paragraphs WHERE paragraphs.post_id = posts.id)
+            FROM posts WHERE posts.id IN ({marks})
+            """,
+            ids,
+        ) as cursor:
+            return {row[0]: _stored_post(row) for row in await cursor.fetchall()}
+
+    async def get_paragraphs(self, post_id: int, start: int = 0, count: int = -1) -> list[str]:
+        """Paragraphs `start`, `start + 1`, ... of a post (`count` < 0: to the end)."""
+        async with self._reader.execute(
+            """
+            SELECT text FROM paragraphs WHERE post_id = ? AND position >= ?
+            ORDER BY position LIMIT ?
+            """,
+            (post_id, start, count),
+        ) as cursor:
+            return [row[0] for row in await cursor.fetchall()]
+
+    async def recent_posts(self, count: int) -> list[StoredPost]:
+        """The newest posts, newest first."""
+        async with self._reader.execute(
+            f"""
+            SELECT {_POST_COLUMNS},
+                   (SELECT count(*) FROM paragraphs WHERE paragraphs.post_id = posts.id)
+            FROM posts ORDER BY published IS NULL, published DESC, id DESC LIMIT ?
+            """,
+            (count,),
+        ) as cursor:
+            return [_stored_post(row) for row in await cursor.fetchall()]
+
+    async def random_post(self) -> StoredPost | None:
+        """A post picked uniformly at random."""
+        async with self._reader.execute(
+            """
+            SELECT id FROM posts
+            LIMIT 1 OFFSET abs(random()) % max(1, (SELECT count(*) FROM posts))
+            """
+        ) as cursor:
+            row = await cursor.fetchone()
+        return None if row is None else await self.get_post(row[0])
+
+    async def titles(self) -> list[tuple[int, str, int | None]]:
+        """(id, title, published) of every post, for in-memory title lookup."""
+        async with self._reader.execute("SELECT id, title, published FROM posts") as cursor:
+            return [tuple(row) for row in await cursor.fetchall()]
+
+    # --- full-text search primitives (query building and ranking live in search.py) -------------
+
+    async def match_paragraphs(
+        self, expression: str, limit: int, filters: Filters | None = None
+    ) -> list[ParagraphRow]:
+        """Paragraphs matching an FTS5 expression, best BM25 first."""
+        where, params = (filters or Filters()).sql()
+        if where:
+            sql = f"""
+                SELECT p.id, p.post_id, p.position, p.text, bm25(paragraphs_fts)
+                FROM paragraphs_fts
+                JOIN paragraphs AS p ON p.id = paragraphs_fts.rowid
+                JOIN posts ON posts.id = p.post_id
+                WHERE paragraphs_fts MATCH ? AND {where}
+                ORDER BY bm25(paragraphs_fts) LIMIT ?
+            """
+        else:
+            sql = """
+                SELECT p.id, p.post_id, p.position, p.text, f.score
+                FROM (SELECT rowid, bm25(paragraphs_fts) AS score FROM paragraphs_fts
+                      WHERE paragraphs_fts MATCH ? ORDER BY score LIMIT ?) AS f
+                JOIN paragraphs AS p ON p.id = f.rowid
+                ORDER BY f.score
+            """
+        args = [expression, *params, limit] if where else [expression, limit]
+        async with self._reader.execute(sql, args) as cursor:
+            return [ParagraphRow(*row) for row in await cursor.fetchall()]
+
+    async def match_posts(
+        self, expression: str, limit: int, filters: Filters | None = None
+    ) -> list[tuple[int, float]]:
+        """(post id, BM25) of posts whose title or author match, best first."""
+        where, params = (filters or Filters()).sql()
+        async with self._reader.execute(
+            f"""
+            SELECT posts.id, bm25(posts_fts, 1.0, 0.5) AS score
+            FROM posts_fts JOIN posts ON posts.id = posts_fts.rowid
+            WHERE posts_fts MATCH ? {"AND " + where if where else ""}
+            ORDER BY score LIMIT ?
+            """,
+            [expression, *params, limit],
+        ) as cursor:
+            return [(row[0], row[1]) for row in await cursor.fetchall()]
+
+    async def paragraphs_at(self, keys: Iterable[tuple[int, int]]) -> dict[tuple[int, int], str]:
+        """Text of paragraphs given as (post id, position) pairs."""
+        keys = list(dict.fromkeys(keys))
+        result: dict[tuple[int, int], str] = {}
+        for start in range(0, len(keys), 400):
+            chunk = keys[start : start + 400]
+            condition = " OR ".join("(post_id = ? AND position = ?)" for _ in chunk)
+            params = [value for key in chunk for value in key]
+            async with self._reader.execute(
+                f"SELECT post_id, position, text FROM paragraphs WHERE {condition}", params
+            ) as cursor:
+                for post_id, position, text in await cursor.fetchall():
+                    result[(post_id, position)] = text
+        return result
+
+
+# --- helpers -----------------------------------------------------------------------------------
+
+
+async def _connect(path: Path) -> aiosqlite.Connection:
+    db = await aiosqlite.connect(path, isolation_level=None)
+    db.row_factory = aiosqlite.Row
+    try:
+        await db.execute("PRAGMA busy_timeout = 10000")
+        await db.execute("PRAGMA journal_mode = WAL")
+        await db.execute("PRAGMA synchronous = NORMAL")
+        await db.execute("PRAGMA foreign_keys = ON")
+    except aiosqlite.DatabaseError as exc:
+        await db.close()
+        raise ArchiveError(f"{path}: not an archive database ({exc})") from None
+    return db
+
+
+async def _migrate(db: aiosqlite.Connection, path: Path) -> None:
+    """Apply pending migrations, each atomically with its version bump."""
+    async with db.execute("PRAGMA user_version") as cursor:
+        (version,) = await cursor.fetchone()
+    if version > len(MIGRATIONS):
+        raise ArchiveError(
+            f"{path}: schema version {version} is newer than this archive-bot knows "
+            f"({len(MIGRATIONS)}); upgrade archive-bot"
+        )
+    for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
+        log.info("migrating %s to schema version %d", path, number)
+        await db.execute("BEGIN IMMEDIATE")
+        try:
+            for statement in _statements(script):
+                await db.execute(statement)
+            await db.execute(f"PRAGMA user_version = {number:d}")
+            await db.execute("COMMIT")
+        except BaseException:
+            await db.execute("ROLLBACK")
+            raise
+
+
+def _statements(script: str) -> list[str]:
+    """Split a migration into statements, keeping trigger bodies whole."""
+    statements, pending = [], ""
+    for line in script.splitlines(keepends=True):
+        pending += line
+        if sqlite3.complete_statement(pending):
+            if pending.strip():
+                statements.append(pending.strip())
+            pending = ""
+    if pending.strip():
+        raise ArchiveError(f"incomplete SQL statement in migration: {pending.strip()[:80]!r}")
+    return statements
+
+
+def _body_hash(paragraphs: Sequence[str]) -> str:
+    return hashlib.blake2b("\x1f".join(paragraphs).encode(), digest_size=16).hexdigest()
+
+
+def _like_escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _stored_post(row: Sequence[Any]) -> StoredPost:
+    post_id, title, url, guid, author, published, count = row
+    return StoredPost(post_id, title, url, guid, author, from_timestamp(published), count)
+
+
+def _post_from_row(row: Sequence[Any], texts: list[str]) -> Post:
+    _, title, url, guid, author, published = row
+    return Post(title, tuple(texts), from_timestamp(published), url=url, guid=guid, author=author)

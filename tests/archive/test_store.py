@@ -1,0 +1,179 @@
+import sqlite3
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from bot.archive.feed import parse_feed
+from bot.archive.models import Post, SourceDocument
+from bot.archive.sources import read_source
+from bot.archive.store import Archive, ArchiveError
+
+WHEN = datetime(2026, 6, 4, 12, 0, tzinfo=UTC)
+
+
+def doc(*posts: Post, kind: str = "jsonl", location: str = "test.jsonl") -> SourceDocument:
+    return SourceDocument(location, kind, list(posts))
+
+
+def a_post(title="Title", paragraphs=("one", "two"), **fields) -> Post:
+    fields.setdefault("published", WHEN)
+    return Post(title, tuple(paragraphs), **fields)
+
+
+async def counts(archive: Archive) -> tuple[int, int]:
+    stats = await archive.stats()
+    return stats.posts, stats.paragraphs
+
+
+async def test_ingesting_the_shipped_archive_twice_changes_nothing(archive, shipped_dump):
+    first = await archive.ingest(await read_source(str(shipped_dump)))
+    assert (first.new, first.paragraphs) == (19, 1645)
+    exported = [post async for post in archive.iter_posts()]
+    second = await archive.ingest(await read_source(str(shipped_dump)))
+    assert (second.new, second.updated, second.unchanged, second.paragraphs) == (0, 0, 19, 0)
+    assert await counts(archive) == (19, 1645)
+    assert [post async for post in archive.iter_posts()] == exported
+
+
+async def test_known_urls_enrich_the_dump(archive, shipped_dump):
+    await archive.ingest(await read_source(str(shipped_dump)))
+    posts = {post.title: post async for post in archive.iter_posts()}
+    oracles = posts["Building Better Activation Oracles"]
+    assert (
+        oracles.url
+        == "https://www.lesswrong.com/posts/heXwuDRfbQQgB5JLP/building-better-activation-oracles"
+    )
+    assert oracles.guid == "heXwuDRfbQQgB5JLP"
+    assert sum(post.url is not None for post in posts.values()) == 6
+
+
+async def test_a_changed_post_has_its_paragraphs_replaced(archive):
+    await archive.ingest(doc(a_post(guid="g1", paragraphs=("old one", "old two", "old three"))))
+    report = await archive.ingest(doc(a_post(guid="g1", paragraphs=("new one",))))
+    assert (report.updated, report.paragraphs) == (1, 1)
+    [post] = [p async for p in archive.iter_posts()]
+    assert post.paragraphs == ("new one",)
+    assert await archive.match_paragraphs('"old"', 10) == []
+    assert [row.text for row in await archive.match_paragraphs('"new"', 10)] == ["new one"]
+
+
+async def test_a_failure_mid_ingest_leaves_the_previous_state_whole(archive):
+    await archive.ingest(doc(a_post("Kept", guid="k", paragraphs=("kept text",))))
+    # A real SQLite failure, raised by the database itself on the third post.
+    await archive._writer.execute(
+        "CREATE TRIGGER boom BEFORE INSERT ON paragraphs WHEN new.text = 'boom' "
+        "BEGIN SELECT RAISE(ABORT, 'injected failure'); END"
+    )
+    batch = doc(
+        a_post("Kept", guid="k", paragraphs=("changed text",)),
+        a_post("Second", guid="s"),
+        a_post("Third", guid="t", paragraphs=("boom",)),
+    )
+    with pytest.raises(sqlite3.IntegrityError, match="injected failure"):
+        await archive.ingest(batch)
+    assert await counts(archive) == (1, 1)
+    [post] = [p async for p in archive.iter_posts()]
+    assert post.paragraphs == ("kept text",)
+    assert [row.text for row in await archive.match_paragraphs('"kept"', 10)] == ["kept text"]
+    assert await archive.match_paragraphs('"second" OR "changed"', 10) == []
+
+
+async def test_dump_then_feed_merges_instead_of_duplicating(archive, shipped_dump, fixture_path):
+    await archive.ingest(await read_source(str(shipped_dump)))
+    report = await archive.ingest(
+        parse_feed(
+            fixture_path("lesswrong-feed.xml").read_bytes(), "https://www.lesswrong.com/feed.xml"
+        )
+    )
+    # Oracles and Logits match on guid (from known URLs); Sixteen Schemes on title and date.
+    assert (report.new, report.updated) == (1, 3)
+    stats = await archive.stats()
+    assert stats.posts == 20
+    posts = {post.title: post async for post in archive.iter_posts()}
+    schemes = posts["Sixteen Schemes for AI Safety"]
+    assert schemes.url.endswith("/S1xteenSchemesAI7/sixteen-schemes-for-ai-safety")
+    assert schemes.author == "Scheme Lister"
+    assert "Sixteen schemes for AI safety" not in posts
+    assert {s.kind: s.posts for s in stats.sources} == {"dump": 19, "feed": 4}
+
+
+async def test_dump_after_feed_does_not_revert_the_feed_text(archive, shipped_dump, fixture_path):
+    feed = parse_feed(fixture_path("lesswrong-feed.xml").read_bytes(), "feed")
+    await archive.ingest(feed)
+    await archive.ingest(await read_source(str(shipped_dump)))
+    again = await archive.ingest(await read_source(str(shipped_dump)))
+    assert (again.new, again.updated, again.paragraphs) == (0, 0, 0)
+    assert (await archive.ingest(feed)).unchanged == 4
+    posts = {post.title: post async for post in archive.iter_posts()}
+    assert posts["Building Better Activation Oracles"].paragraphs[0] == (
+        "Work done for our MATS 10.0 Sprint project."
+    )
+    assert await counts(archive) == (20, (await archive.stats()).paragraphs)
+
+
+async def test_same_title_far_apart_in_time_is_two_posts(archive):
+    await archive.ingest(doc(a_post("Open Thread")))
+    await archive.ingest(doc(a_post("Open Thread", published=WHEN + timedelta(days=7))))
+    assert (await counts(archive))[0] == 2
+
+
+async def test_same_title_within_a_day_with_normalised_spelling_is_one_post(archive):
+    await archive.ingest(doc(a_post("Don’t\u00a0Panic"), kind="dump", location="d"))
+    report = await archive.ingest(
+        doc(a_post("don't panic", published=WHEN + timedelta(hours=20), url="https://e.org/p"))
+    )
+    assert report.updated == 1
+    assert (await counts(archive))[0] == 1
+
+
+async def test_same_title_with_different_guids_is_two_posts(archive):
+    await archive.ingest(doc(a_post("Weekly Links", guid="aaa")))
+    await archive.ingest(doc(a_post("Weekly Links", guid="bbb")))
+    assert (await counts(archive))[0] == 2
+
+
+async def test_a_redated_post_keeps_its_first_date(archive):
+    await archive.ingest(doc(a_post(guid="g")))
+    report = await archive.ingest(doc(a_post(guid="g", published=WHEN + timedelta(days=2))))
+    assert report.unchanged == 1
+    assert (await archive.stats()).first_published == WHEN
+
+
+async def test_url_already_owned_by_another_post_is_not_stolen(archive):
+    await archive.ingest(doc(a_post("A", guid="a", url="https://e.org/a")))
+    await archive.ingest(doc(a_post("B", guid="b", url="https://e.org/b")))
+    report = await archive.ingest(doc(a_post("B", guid="b", url="https://e.org/a")))
+    assert any("already belongs to another post" in w for w in report.warnings)
+    posts = {p.title: p async for p in archive.iter_posts()}
+    assert posts["B"].url == "https://e.org/b"
+
+
+async def test_schema_is_migrated_once_and_newer_schemas_are_refused(tmp_path):
+    path = tmp_path / "a.db"
+    async with await Archive.open(path):
+        pass
+    async with await Archive.open(path) as archive:
+        assert await archive.is_empty()
+    with sqlite3.connect(path) as raw:
+        raw.execute("PRAGMA user_version = 999")
+    with pytest.raises(ArchiveError, match="newer than this archive-bot knows"):
+        await Archive.open(path)
+
+
+async def test_a_file_that_is_not_a_database_is_refused(tmp_path):
+    path = tmp_path / "not.db"
+    path.write_bytes(b"this is not sqlite" * 100)
+    with pytest.raises(ArchiveError, match="not an archive database"):
+        await Archive.open(path)
+
+
+async def test_readers_never_see_half_an_ingest(archive):
+    """The reader connection sees the committed state while a write transaction is open."""
+    await archive.ingest(doc(a_post("Before", guid="b")))
+    await archive._writer.execute("BEGIN IMMEDIATE")
+    await archive._writer.execute(
+        "INSERT INTO posts (title, title_key, authority, body_hash, first_seen, updated_at) "
+        "VALUES ('Half', 'half', 0, '', 0, 0)"
+    )
+    assert (await archive.stats()).posts == 1
+    await archive._writer.execute("ROLLBACK")
