@@ -1,0 +1,214 @@
+"""Understanding what a user typed: normalisation, tokens, stopwords, and a safe FTS5 expression."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+MAX_QUERY_CHARS = 2000  # longer input is cut: a pasted page adds nothing a paragraph doesn't
+MAX_TERMS = 32
+MAX_TERM_CHARS = 40
+
+# Same notion of a word as FTS5's unicode61 tokenizer: runs of letters and digits.
+WORD = re.compile(r"[^\W_]+")
+_URL = re.compile(r"\b(?:https?://|www\.)\S+", re.I)
+_COMMAND_PREFIX = re.compile(r"^\s*[/!?.]\s*(?:search|find|s)\b[:\s]*", re.I)
+_MENTION = re.compile(r"<(?:@[!&]?|#|a?:\w+:)\d+>")
+
+STOPWORDS = frozenset(
+    [
+        "a",
+        "about",
+        "above",
+        "after",
+        "again",
+        "against",
+        "all",
+        "am",
+        "an",
+        "and",
+        "any",
+        "are",
+        "as",
+        "at",
+        "be",
+        "because",
+        "been",
+        "before",
+        "being",
+        "below",
+        "between",
+        "both",
+        "but",
+        "by",
+        "can",
+        "could",
+        "did",
+        "do",
+        "does",
+        "doing",
+        "down",
+        "during",
+        "each",
+        "few",
+        "for",
+        "from",
+        "further",
+        "had",
+        "has",
+        "have",
+        "having",
+        "he",
+        "her",
+        "here",
+        "hers",
+        "herself",
+        "him",
+        "himself",
+        "his",
+        "how",
+        "i",
+        "if",
+        "in",
+        "into",
+        "is",
+        "it",
+        "its",
+        "itself",
+        "just",
+        "me",
+        "more",
+        "most",
+        "my",
+        "myself",
+        "no",
+        "nor",
+        "not",
+        "now",
+        "of",
+        "off",
+        "on",
+        "once",
+        "only",
+        "or",
+        "other",
+        "our",
+        "ours",
+        "ourselves",
+        "out",
+        "over",
+        "own",
+        "same",
+        "she",
+        "should",
+        "so",
+        "some",
+        "such",
+        "than",
+        "that",
+        "the",
+        "their",
+        "theirs",
+        "them",
+        "themselves",
+        "then",
+        "there",
+        "these",
+        "they",
+        "this",
+        "those",
+        "through",
+        "to",
+        "too",
+        "under",
+        "until",
+        "up",
+        "very",
+        "was",
+        "we",
+        "were",
+        "what",
+        "when",
+        "where",
+        "which",
+        "while",
+        "who",
+        "whom",
+        "why",
+        "will",
+        "with",
+        "would",
+        "you",
+        "your",
+        "yours",
+        "yourself",
+        "yourselves",
+        "s",
+        "t",
+        "don",
+        "didn",
+        "doesn",
+        "isn",
+        "wasn",
+        "aren",
+        "weren",
+        "won",
+        "wouldn",
+        "shouldn",
+        "couldn",
+        "ve",
+        "ll",
+        "re",
+        "d",
+        "m",
+        "also",
+        "get",
+        "got",
+        "via",
+        "vs",
+        "etc",
+    ]
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedQuery:
+    """A query reduced to what search works with."""
+
+    raw: str
+    text: str  # cleaned, for fuzzy comparison
+    terms: tuple[str, ...]  # all words, folded, in order, without repeats
+    keywords: tuple[str, ...]  # terms that are not stopwords (all terms if every one is)
+
+    @property
+    def empty(self) -> bool:
+        return not self.terms
+
+
+def fold(word: str) -> str:
+    """Case- and accent-insensitive form of a word, as the FTS index sees it."""
+    decomposed = unicodedata.normalize("NFKD", word.casefold())
+    return "".join(char for char in decomposed if not unicodedata.combining(char))
+
+
+def parse_query(raw: str) -> ParsedQuery:
+    """Normalise user input: NFKC, no command prefix, URLs, mentions or markdown; folded words."""
+    text = unicodedata.normalize("NFKC", raw[:MAX_QUERY_CHARS]).replace("\x00", " ")
+    text = _COMMAND_PREFIX.sub("", text)
+    text = _MENTION.sub(" ", _URL.sub(" ", text))
+    words = [fold(word) for word in WORD.findall(text)]
+    terms = tuple(dict.fromkeys(w for w in words if len(w) <= MAX_TERM_CHARS))[:MAX_TERMS]
+    keywords = tuple(t for t in terms if t not in STOPWORDS) or terms
+    clean = " ".join(WORD.findall(text))
+    return ParsedQuery(raw=raw, text=clean, terms=terms, keywords=keywords)
+
+
+def fts_quote(term: str) -> str:
+    """One term as an FTS5 string literal: whatever it holds, FTS5 reads it as plain text."""
+    return '"' + term.replace('"', '""') + '"'
+
+
+def fts_any(terms: tuple[str, ...] | list[str]) -> str:
+    """An FTS5 expression matching rows that hold any of the terms."""
+    return " OR ".join(fts_quote(term) for term in terms)

@@ -1,0 +1,120 @@
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from bot.archive.query import fts_any, parse_query
+from bot.archive.search import Searcher
+from bot.archive.sources import read_source
+
+
+@pytest.fixture
+async def searcher(archive, shipped_dump):
+    await archive.ingest(await read_source(str(shipped_dump)))
+    return Searcher(archive)
+
+
+HOSTILE = [
+    "",
+    "   ",
+    '"',
+    '""""',
+    "'",
+    "*",
+    "activation*",
+    "title:oracles",
+    "^start",
+    "NEAR(a b)",
+    "a AND OR NOT b",
+    "(((",
+    ")",
+    "-minus +plus",
+    "oracles\x00nul",
+    "🤖🧠 emoji only",
+    "emoji 🤖 oracles",
+    "SELECT * FROM posts; DROP TABLE posts; --",
+    "x" * 10_000,
+    "word " * 2_000,
+    "\u202e\u200b\ufeff",
+    "日本語のテキスト",
+    "café naïve",
+    "@everyone <@123> <#456>",
+    "/search activation oracles",
+    "https://www.lesswrong.com/posts/heXwuDRfbQQgB5JLP/building-better-activation-oracles",
+]
+
+
+@pytest.mark.parametrize("query", HOSTILE)
+async def test_hostile_queries_never_raise(searcher, query):
+    hits = await searcher.search(query, limit=5)
+    assert len(hits) <= 5
+    await searcher.suggest_titles(query)
+
+
+async def test_a_query_finds_its_post(searcher):
+    [first, *_] = await searcher.search("activation oracles")
+    assert first.post.title == "Building Better Activation Oracles"
+    assert first.post.url.startswith("https://www.lesswrong.com/posts/heXwuDRfbQQgB5JLP")
+
+
+async def test_fts_operators_are_searched_as_words(searcher):
+    hits = await searcher.search("NEAR AND oracles")
+    assert hits and hits[0].post.title == "Building Better Activation Oracles"
+
+
+async def test_one_post_does_not_fill_the_page(searcher):
+    hits = await searcher.search("activation oracles training", limit=6)
+    assert len({hit.post.id for hit in hits}) >= 3
+
+
+async def test_excerpt_marks_the_matched_words(searcher):
+    [hit, *_] = await searcher.search("air purifier battery")
+    marked = hit.excerpt.marked("[", "]")
+    assert "[" in marked
+    for start, end in hit.excerpt.spans:
+        assert hit.excerpt.text[start:end].lower().startswith(("air", "purifier", "batter"))
+    assert len(hit.excerpt.text) <= 302
+
+
+async def test_filters_and_paging(searcher):
+    from datetime import UTC, datetime
+
+    later = await searcher.search("AI", limit=20, after=datetime(2026, 6, 4, tzinfo=UTC))
+    assert later and all(h.post.published >= datetime(2026, 6, 4, tzinfo=UTC) for h in later)
+    page1 = await searcher.search("model", limit=3)
+    page2 = await searcher.search("model", limit=3, offset=3)
+    assert {(h.post.id, h.paragraph) for h in page1}.isdisjoint(
+        {(h.post.id, h.paragraph) for h in page2}
+    )
+
+
+async def test_suggest_titles_prefers_prefix_matches(searcher):
+    suggestions = await searcher.suggest_titles("build")
+    assert suggestions[0].title == "Building Better Activation Oracles"
+    assert len(await searcher.suggest_titles("")) == 19
+
+
+def test_fts_expression_quotes_every_token():
+    parsed = parse_query('say "NEAR(x)" OR col:val*')
+    assert fts_any(parsed.keywords) == '"say" OR "near" OR "x" OR "col" OR "val"'
+
+
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    query=st.one_of(
+        st.text(max_size=200),
+        st.text(alphabet=st.sampled_from('"*:^()-+ NEARANDORNOT\x00\n\t{}[]'), max_size=80),
+        st.text(min_size=5_000, max_size=10_000),
+    ),
+    limit=st.integers(min_value=-5, max_value=200),
+)
+async def test_property_search_never_raises_and_respects_limits(searcher, query, limit):
+    hits = await searcher.search(query, limit=limit)
+    assert len(hits) <= max(0, min(limit, 100))
+    for hit in hits:
+        assert 0 <= hit.paragraph < hit.post.paragraph_count
+        for start, end in hit.excerpt.spans:
+            assert 0 <= start < end <= len(hit.excerpt.text)
+    suggestions = await searcher.suggest_titles(query, limit=limit)
+    assert len(suggestions) <= max(0, min(limit, 25))
