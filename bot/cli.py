@@ -1,0 +1,350 @@
+"""The `archive-bot` command line: ingest, search, stats, export, run."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import logging
+import sys
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, TextIO
+
+from dotenv import find_dotenv, load_dotenv
+
+from .archive.dump import DumpError
+from .archive.feed import FeedError
+from .archive.fetch import FetchError
+from .archive.jsonl import JsonlError, write_jsonl
+from .archive.models import isoformat
+from .archive.search import Hit, Searcher
+from .archive.sources import SourceError, read_source
+from .archive.store import Archive, ArchiveError, ArchiveStats, IngestReport
+from .config import ConfigError, Settings, shipped_archive
+
+log = logging.getLogger(__name__)
+
+SOURCE_ERRORS = (DumpError, FeedError, FetchError, JsonlError, SourceError, OSError)
+NO_TOKEN_HELP = """\
+No Discord token configured, so the bot cannot start.
+
+1. Open https://discord.com/developers/applications, create an application, open "Bot" and press
+   "Reset Token" to get its token.
+2. Put it in a file named .env in this directory (see .env.example):
+       DISCORD_TOKEN=your-token-here
+   or export DISCORD_TOKEN in your shell.
+3. Invite the bot to your server: in the portal, "OAuth2" -> "URL Generator", tick the scopes
+   "bot" and "applications.commands" and the permissions listed in the README, open the URL.
+Then run `archive-bot run` again.
+"""
+
+
+class UsageError(Exception):
+    """A mistake on the command line; printed without a traceback, exit status 2."""
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of `archive-bot` and `python -m bot`."""
+    load_dotenv(find_dotenv(usecwd=True))
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        settings = Settings.from_env()
+    except ConfigError as exc:
+        print(f"archive-bot: configuration error: {exc}", file=sys.stderr)
+        return 2
+    default_level = "INFO" if args.command == "run" else "WARNING"
+    logging.basicConfig(
+        level="DEBUG" if args.verbose else (settings.log_level or default_level),
+        format="%(asctime)s %(levelname)-7s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    db_path = Path(args.db) if getattr(args, "db", None) else settings.db_path
+    try:
+        return args.handler(args, settings, db_path)
+    except UsageError as exc:
+        print(f"archive-bot: {exc}", file=sys.stderr)
+        return 2
+    except ArchiveError as exc:
+        print(f"archive-bot: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:  # `archive-bot export | head`
+        with contextlib.suppress(OSError):
+            sys.stdout = None  # type: ignore[assignment]  # nothing more can be written
+        return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--db",
+        default=argparse.SUPPRESS,
+        help="SQLite archive file (default: $ARCHIVE_DB or data/archive.db)",
+    )
+    common.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS)
+
+    parser = argparse.ArgumentParser(
+        prog="archive-bot",
+        description="Search an archive of blog posts, keep it up to date, and serve it on Discord.",
+        parents=[common],
+    )
+    parser.set_defaults(verbose=False)
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    ingest = commands.add_parser(
+        "ingest",
+        parents=[common],
+        help="add posts from dumps, feeds (file or URL) or JSONL",
+        description="Add posts to the archive. With no argument, ingest the shipped archive.",
+    )
+    ingest.add_argument("sources", nargs="*", metavar="PATH|URL|FILE.jsonl")
+    ingest.set_defaults(handler=cmd_ingest)
+
+    search = commands.add_parser(
+        "search",
+        parents=[common],
+        help="search the archive",
+        description="Search the archive. QUERY '-' reads one query per line from stdin and "
+        "writes one JSON array of hits per line.",
+    )
+    search.add_argument("query", metavar="QUERY")
+    search.add_argument("--limit", type=_positive_int, default=5, help="hits to show (default 5)")
+    search.add_argument("--json", action="store_true", help="print a JSON array of hits")
+    search.add_argument("--author", help="only posts whose author contains this")
+    search.add_argument("--after", type=_date, help="only posts published on/after (YYYY-MM-DD)")
+    search.add_argument("--before", type=_date, help="only posts published before (YYYY-MM-DD)")
+    search.add_argument("--sort", choices=["relevance", "date"], default="relevance")
+    search.set_defaults(handler=cmd_search)
+
+    stats = commands.add_parser("stats", parents=[common], help="archive size and sources")
+    stats.add_argument("--json", action="store_true", help="print JSON")
+    stats.set_defaults(handler=cmd_stats)
+
+    export = commands.add_parser(
+        "export", parents=[common], help="write every post to stdout as JSON Lines"
+    )
+    export.set_defaults(handler=cmd_export)
+
+    run = commands.add_parser("run", parents=[common], help="start the Discord bot")
+    run.set_defaults(handler=cmd_run)
+    return parser
+
+
+# --- commands ------------------------------------------------------------------------------------
+
+
+def cmd_ingest(args: argparse.Namespace, settings: Settings, db_path: Path) -> int:
+    sources = args.sources or [str(_require_shipped_archive())]
+    return asyncio.run(_ingest(db_path, sources))
+
+
+async def _ingest(db_path: Path, sources: list[str]) -> int:
+    failures = 0
+    async with await Archive.open(db_path) as archive:
+        for location in sources:
+            try:
+                report = await ingest_location(archive, location, progress=sys.stderr.isatty())
+            except SOURCE_ERRORS as exc:
+                failures += 1
+                print(f"error: {exc}", file=sys.stderr)
+                continue
+            print(format_report(report))
+    return 1 if failures else 0
+
+
+async def ingest_location(archive: Archive, location: str, *, progress: bool) -> IngestReport:
+    """Read one source and ingest it, with a progress bar on a terminal."""
+    document = await read_source(location)
+    if not progress:
+        return await archive.ingest(document)
+    from tqdm import tqdm
+
+    with tqdm(
+        total=len(document.posts), unit="post", desc=Path(location).name[:30], leave=False
+    ) as bar:
+        return await archive.ingest(document, progress=bar.update)
+
+
+def format_report(report: IngestReport) -> str:
+    rate = report.paragraphs / report.seconds if report.seconds > 0 else 0.0
+    lines = [
+        f"{report.location}: {report.posts} posts ({report.new} new, {report.updated} updated, "
+        f"{report.unchanged} unchanged), {report.paragraphs} paragraphs written "
+        f"in {report.seconds:.2f} s ({rate:,.0f} paragraphs/s), {len(report.warnings)} warnings"
+    ]
+    lines += [f"  warning: {warning}" for warning in report.warnings]
+    return "\n".join(lines)
+
+
+def cmd_search(args: argparse.Namespace, settings: Settings, db_path: Path) -> int:
+    return asyncio.run(_search(args, db_path))
+
+
+async def _search(args: argparse.Namespace, db_path: Path) -> int:
+    async with await open_archive(db_path) as archive:
+        searcher = Searcher(archive)
+        options = dict(
+            limit=args.limit,
+            author=args.author,
+            after=args.after,
+            before=args.before,
+            sort=args.sort,
+        )
+        if args.query == "-":
+            for line in sys.stdin:
+                hits = await searcher.search(line.rstrip("\n"), **options)
+                sys.stdout.write(json.dumps([hit_to_json(h) for h in hits], ensure_ascii=False))
+                sys.stdout.write("\n")
+                sys.stdout.flush()
+            return 0
+        hits = await searcher.search(args.query, **options)
+        if args.json:
+            print(json.dumps([hit_to_json(h) for h in hits], ensure_ascii=False, indent=2))
+        else:
+            print_hits(hits, args.query, sys.stdout)
+    return 0
+
+
+def hit_to_json(hit: Hit) -> dict[str, Any]:
+    """The JSON form of a hit (`search --json` and `search -`)."""
+    return {
+        "title": hit.post.title,
+        "url": hit.post.link,
+        "url_known": hit.post.url is not None,
+        "link": hit.link,
+        "published": isoformat(hit.post.published),
+        "author": hit.post.author,
+        "post_id": hit.post.id,
+        "paragraph": hit.paragraph,
+        "text": hit.text,
+        "excerpt": hit.excerpt.text,
+        "highlights": [list(span) for span in hit.excerpt.spans],
+        "score": hit.score,
+    }
+
+
+def print_hits(hits: list[Hit], query: str, out: TextIO) -> None:
+    if not hits:
+        print(f"No results for {query!r}.", file=out)
+        return
+    bold = ("\033[1m", "\033[0m") if out.isatty() else ("", "")
+    for rank, hit in enumerate(hits, 1):
+        published = hit.post.published.strftime("%Y-%m-%d %H:%M UTC") if hit.post.published else "?"
+        byline = " · ".join(
+            part for part in (hit.post.author, published, f"paragraph {hit.paragraph + 1}") if part
+        )
+        print(f"{rank}. {bold[0]}{hit.post.title}{bold[1]}", file=out)
+        print(f"   {byline}", file=out)
+        print(f"   {hit.link}", file=out)
+        print(f"   {hit.excerpt.marked(*bold)}", file=out)
+        print(file=out)
+
+
+def cmd_stats(args: argparse.Namespace, settings: Settings, db_path: Path) -> int:
+    return asyncio.run(_stats(args, db_path))
+
+
+async def _stats(args: argparse.Namespace, db_path: Path) -> int:
+    async with await open_archive(db_path) as archive:
+        stats = await archive.stats()
+    if args.json:
+        print(json.dumps(stats_to_json(stats), ensure_ascii=False, indent=2))
+    else:
+        print(f"archive: {stats.path} ({stats.size_bytes / 1e6:.1f} MB)")
+        print(f"posts: {stats.posts}, paragraphs: {stats.paragraphs}")
+        print(f"published: {isoformat(stats.first_published)} .. {isoformat(stats.last_published)}")
+        for source in stats.sources:
+            print(
+                f"  {source.kind:5} {source.location}: {source.posts} posts, "
+                f"last ingested {isoformat(source.last_ingested)}"
+            )
+    return 0
+
+
+def stats_to_json(stats: ArchiveStats) -> dict[str, Any]:
+    return {
+        "posts": stats.posts,
+        "paragraphs": stats.paragraphs,
+        "first_published": isoformat(stats.first_published),
+        "last_published": isoformat(stats.last_published),
+        "sources": [
+            {
+                "location": source.location,
+                "kind": source.kind,
+                "title": source.title,
+                "posts": source.posts,
+                "last_ingested": isoformat(source.last_ingested),
+            }
+            for source in stats.sources
+        ],
+        "db": stats.path,
+        "size_bytes": stats.size_bytes,
+    }
+
+
+def cmd_export(args: argparse.Namespace, settings: Settings, db_path: Path) -> int:
+    async def export() -> int:
+        async with await Archive.open(db_path) as archive:
+            async for post in archive.iter_posts():
+                write_jsonl([post], sys.stdout)
+        return 0
+
+    return asyncio.run(export())
+
+
+def cmd_run(args: argparse.Namespace, settings: Settings, db_path: Path) -> int:
+    if settings.discord_token is None:
+        print(NO_TOKEN_HELP, file=sys.stderr, end="")
+        return 2
+    from .app import run_bot
+
+    return run_bot(settings, db_path)
+
+
+# --- helpers -------------------------------------------------------------------------------------
+
+
+async def open_archive(db_path: Path) -> Archive:
+    """Open the archive, building it from the shipped dump the first time."""
+    archive = await Archive.open(db_path)
+    try:
+        if await archive.is_empty() and (shipped := shipped_archive()) is not None:
+            print(f"First run: building {db_path} from {shipped} ...", file=sys.stderr)
+            report = await archive.ingest(await read_source(str(shipped)))
+            print(format_report(report), file=sys.stderr)
+    except BaseException:
+        await archive.close()
+        raise
+    return archive
+
+
+def _require_shipped_archive() -> Path:
+    path = shipped_archive()
+    if path is None:
+        raise UsageError(
+            "the shipped archive (data/*.txt) is not here; name a file or URL to ingest"
+        )
+    return path
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not 1 <= value <= 100:
+        raise argparse.ArgumentTypeError("must be between 1 and 100")
+    return value
+
+
+def _date(text: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
