@@ -9,7 +9,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def ruff(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "ruff", *args, "bot", "tests"],
+        [sys.executable, "-m", "ruff", *args, "bot", "tests", "bench"],
         cwd=ROOT,
         capture_output=True,
         text=True,

@@ -13,6 +13,7 @@ import hashlib
 import logging
 import sqlite3
 import time
+from collections import defaultdict
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -173,17 +174,16 @@ class Archive:
         """
         started = time.perf_counter()
         report = IngestReport(document.location, warnings=list(document.warnings))
-        authority = AUTHORITY[document.kind]
-        now = int(time.time())
         async with self._write_lock:
             db = self._writer
             await db.execute("BEGIN IMMEDIATE")
             try:
-                source_id = await self._upsert_source(document, now)
-                for post in document.posts:
-                    await self._ingest_post(post, authority, source_id, now, report)
+                run = await _Ingestion.begin(db, document, report)
+                for start in range(0, len(document.posts), INGEST_BATCH):
+                    batch = document.posts[start : start + INGEST_BATCH]
+                    await run.ingest_batch(batch)
                     if progress is not None:
-                        progress(1)
+                        progress(len(batch))
                 await db.execute("COMMIT")
             except BaseException:
                 await db.execute("ROLLBACK")
@@ -199,151 +199,6 @@ class Archive:
             report.seconds,
         )
         return report
-
-    async def _upsert_source(self, document: SourceDocument, now: int) -> int:
-        cursor = await self._writer.execute(
-            """
-            INSERT INTO sources (location, kind, title, last_ingested_at) VALUES (?, ?, ?, ?)
-            ON CONFLICT (location) DO UPDATE SET
-                kind = excluded.kind,
-                title = coalesce(excluded.title, sources.title),
-                last_ingested_at = excluded.last_ingested_at
-            RETURNING id
-            """,
-            (document.location, document.kind, document.title, now),
-        )
-        row = await cursor.fetchone()
-        await cursor.close()
-        return row[0]
-
-    async def _ingest_post(
-        self, post: Post, authority: int, source_id: int, now: int, report: IngestReport
-    ) -> None:
-        db = self._writer
-        guid = post.guid or guid_from_url(post.url)
-        body_hash = _body_hash(post.paragraphs)
-        existing = await self._find_same_post(post, guid)
-        if existing is None:
-            cursor = await db.execute(
-                """
-                INSERT INTO posts (guid, url, title, title_key, author, published, authority,
-                                   body_hash, first_seen, updated_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """,
-                (
-                    guid,
-                    post.url,
-                    post.title,
-                    title_key(post.title),
-                    post.author,
-                    to_timestamp(post.published),
-                    authority,
-                    body_hash,
-                    now,
-                    now,
-                ),
-            )
-            post_id = cursor.lastrowid
-            await cursor.close()
-            await self._write_paragraphs(post_id, post.paragraphs)
-            report.new += 1
-            report.paragraphs += len(post.paragraphs)
-            report.new_post_ids.append(post_id)
-        else:
-            post_id = existing["id"]
-            changes = await self._merge(existing, post, guid, authority, report)
-            replace_body = authority >= existing["authority"] and body_hash != existing["body_hash"]
-            if replace_body:
-                changes.update(authority=authority, body_hash=body_hash)
-                await db.execute("DELETE FROM paragraphs WHERE post_id = ?", (post_id,))
-                await self._write_paragraphs(post_id, post.paragraphs)
-                report.paragraphs += len(post.paragraphs)
-            if changes:
-                changes["updated_at"] = now
-                assignments = ", ".join(f"{column} = ?" for column in changes)
-                await db.execute(
-                    f"UPDATE posts SET {assignments} WHERE id = ?", (*changes.values(), post_id)
-                )
-                report.updated += 1
-            else:
-                report.unchanged += 1
-        await db.execute(
-            "INSERT OR IGNORE INTO post_sources (post_id, source_id) VALUES (?, ?)",
-            (post_id, source_id),
-        )
-
-    async def _find_same_post(self, post: Post, guid: str | None) -> aiosqlite.Row | None:
-        """The stored post `post` is a copy of: by guid, then URL, then title and date."""
-        db = self._writer
-        for column, value in (("guid", guid), ("url", post.url)):
-            if value:
-                async with db.execute(f"SELECT * FROM posts WHERE {column} = ?", (value,)) as cur:
-                    row = await cur.fetchone()
-                if row is not None:
-                    return row
-        published = to_timestamp(post.published)
-        async with db.execute(
-            "SELECT * FROM posts WHERE title_key = ? ORDER BY id", (title_key(post.title),)
-        ) as cursor:
-            for row in await cursor.fetchall():
-                if guid and row["guid"] and row["guid"] != guid:
-                    continue  # same title, different post (an "Open Thread", say)
-                if (
-                    published is None
-                    or row["published"] is None
-                    or abs(row["published"] - published) <= SAME_POST_WINDOW
-                ):
-                    return row
-        return None
-
-    async def _merge(
-        self,
-        existing: aiosqlite.Row,
-        post: Post,
-        guid: str | None,
-        authority: int,
-        report: IngestReport,
-    ) -> dict[str, Any]:
-        """Column changes that bring `existing` up to date with another copy of the same post."""
-        changes: dict[str, Any] = {}
-        if authority >= existing["authority"]:
-            if post.title != existing["title"]:
-                changes.update(title=post.title, title_key=title_key(post.title))
-            if post.author and post.author != existing["author"]:
-                changes["author"] = post.author
-            if post.url and post.url != existing["url"]:
-                changes["url"] = post.url
-        else:
-            if post.author and not existing["author"]:
-                changes["author"] = post.author
-            if post.url and not existing["url"]:
-                changes["url"] = post.url
-        if guid and not existing["guid"]:
-            changes["guid"] = guid
-        # A post re-dated by its feed (LessWrong re-dates posts crossing a karma threshold) keeps
-        # the date it was first archived with; only a missing date is filled in.
-        if post.published is not None and existing["published"] is None:
-            changes["published"] = to_timestamp(post.published)
-        for column in ("guid", "url"):
-            if column in changes and await self._taken(column, changes[column], existing["id"]):
-                report.warnings.append(
-                    f"{post.title!r}: {column} {changes[column]!r} already belongs to another post;"
-                    " kept the old one"
-                )
-                del changes[column]
-        return changes
-
-    async def _taken(self, column: str, value: str, post_id: int) -> bool:
-        async with self._writer.execute(
-            f"SELECT 1 FROM posts WHERE {column} = ? AND id != ?", (value, post_id)
-        ) as cursor:
-            return await cursor.fetchone() is not None
-
-    async def _write_paragraphs(self, post_id: int, paragraphs: Sequence[str]) -> None:
-        await self._writer.executemany(
-            "INSERT INTO paragraphs (post_id, position, text) VALUES (?, ?, ?)",
-            [(post_id, position, text) for position, text in enumerate(paragraphs)],
-        )
 
     # --- reading -------------------------------------------------------------------------------
 
@@ -528,6 +383,280 @@ class Archive:
                 for post_id, position, text in await cursor.fetchall():
                     result[(post_id, position)] = text
         return result
+
+
+# --- ingestion ---------------------------------------------------------------------------------
+
+INGEST_BATCH = 500  # posts looked up and written per round trip to the database thread
+_MERGE_COLUMNS = "id, guid, url, title, title_key, author, published, authority, body_hash"
+
+
+class _Ingestion:
+    """One ingest inside an open write transaction: matches posts, batches the writes.
+
+    Ids are allocated here (the transaction holds the write lock), so a batch's posts,
+    paragraphs and FTS rows go in as a few statements instead of one per paragraph.
+    """
+
+    def __init__(self, db: aiosqlite.Connection, authority: int, report: IngestReport):
+        self.db = db
+        self.authority = authority
+        self.report = report
+        self.now = int(time.time())
+        self.source_id = 0
+        self.next_post_id = 0
+        self.next_paragraph_id = 0
+        self.known = _KnownPosts()
+        # Writes waiting for the end of the batch.
+        self.new_posts: dict[int, tuple[Any, ...]] = {}
+        self.paragraphs: list[tuple[int, int, int, str]] = []
+        self.links: list[tuple[int, int]] = []
+
+    @classmethod
+    async def begin(
+        cls, db: aiosqlite.Connection, document: SourceDocument, report: IngestReport
+    ) -> _Ingestion:
+        run = cls(db, AUTHORITY[document.kind], report)
+        async with db.execute(
+            """
+            INSERT INTO sources (location, kind, title, last_ingested_at) VALUES (?, ?, ?, ?)
+            ON CONFLICT (location) DO UPDATE SET
+                kind = excluded.kind,
+                title = coalesce(excluded.title, sources.title),
+                last_ingested_at = excluded.last_ingested_at
+            RETURNING id
+            """,
+            (document.location, document.kind, document.title, run.now),
+        ) as cursor:
+            (run.source_id,) = await cursor.fetchone()
+        async with db.execute(
+            "SELECT coalesce(max(id), 0) FROM posts UNION ALL "
+            "SELECT coalesce(max(id), 0) FROM paragraphs"
+        ) as cursor:
+            (posts,), (paragraphs,) = await cursor.fetchall()
+        run.next_post_id, run.next_paragraph_id = posts + 1, paragraphs + 1
+        return run
+
+    async def ingest_batch(self, posts: Sequence[Post]) -> None:
+        await self._load_candidates(posts)
+        for post in posts:
+            guid = post.guid or guid_from_url(post.url)
+            body_hash = _body_hash(post.paragraphs)
+            existing = self.known.find(guid, post.url, title_key(post.title), post.published)
+            if existing is None:
+                row = self._new_row(post, guid, body_hash)
+                self.known.add(row)
+                self.new_posts[row["id"]] = tuple(row[column] for column in _NEW_POST_COLUMNS)
+                self._add_paragraphs(row["id"], post.paragraphs)
+                self.report.new += 1
+                self.report.new_post_ids.append(row["id"])
+            else:
+                if existing["id"] in self.new_posts:  # a second copy within one batch
+                    await self._flush()
+                await self._update(existing, post, guid, body_hash)
+                row = existing
+            self.links.append((row["id"], self.source_id))
+        await self._flush()
+
+    async def _flush(self) -> None:
+        """Write the pending posts, paragraphs (and their FTS rows) and source links."""
+        db = self.db
+        if self.new_posts:
+            await db.executemany(
+                f"INSERT INTO posts ({', '.join(_NEW_POST_COLUMNS)}) "
+                f"VALUES ({', '.join('?' * len(_NEW_POST_COLUMNS))})",
+                self.new_posts.values(),
+            )
+        if self.paragraphs:
+            await db.executemany(
+                "INSERT INTO paragraphs (id, post_id, position, text) VALUES (?, ?, ?, ?)",
+                self.paragraphs,
+            )
+            await db.execute(
+                "INSERT INTO paragraphs_fts (rowid, text) "
+                "SELECT id, text FROM paragraphs WHERE id BETWEEN ? AND ?",
+                (self.paragraphs[0][0], self.paragraphs[-1][0]),
+            )
+        if self.links:
+            await db.executemany(
+                "INSERT OR IGNORE INTO post_sources (post_id, source_id) VALUES (?, ?)", self.links
+            )
+        self.new_posts, self.paragraphs, self.links = {}, [], []
+
+    async def _load_candidates(self, posts: Sequence[Post]) -> None:
+        """Fetch the stored posts any of these could be a copy of into the in-memory index."""
+        guids = {post.guid or guid_from_url(post.url) for post in posts} - {None}
+        urls = {post.url for post in posts} - {None}
+        keys = {title_key(post.title) for post in posts}
+        clauses, params = [], []
+        for column, values in (("guid", guids), ("url", urls), ("title_key", keys)):
+            if values:
+                clauses.append(f"{column} IN ({','.join('?' * len(values))})")
+                params.extend(values)
+        async with self.db.execute(
+            f"SELECT {_MERGE_COLUMNS} FROM posts WHERE {' OR '.join(clauses)}", params
+        ) as cursor:
+            for row in await cursor.fetchall():
+                self.known.add(dict(row), replace=False)
+
+    def _new_row(self, post: Post, guid: str | None, body_hash: str) -> dict[str, Any]:
+        row = {
+            "id": self.next_post_id,
+            "guid": guid,
+            "url": post.url,
+            "title": post.title,
+            "title_key": title_key(post.title),
+            "author": post.author,
+            "published": to_timestamp(post.published),
+            "authority": self.authority,
+            "body_hash": body_hash,
+            "first_seen": self.now,
+            "updated_at": self.now,
+        }
+        self.next_post_id += 1
+        return row
+
+    def _add_paragraphs(self, post_id: int, texts: Sequence[str]) -> None:
+        for position, text in enumerate(texts):
+            self.paragraphs.append((self.next_paragraph_id, post_id, position, text))
+            self.next_paragraph_id += 1
+        self.report.paragraphs += len(texts)
+
+    async def _update(
+        self,
+        existing: dict[str, Any],
+        post: Post,
+        guid: str | None,
+        body_hash: str,
+    ) -> None:
+        """Merge another copy of a stored post into it; count it as updated or unchanged."""
+        changes = await self._merge(existing, post, guid)
+        if self.authority >= existing["authority"] and body_hash != existing["body_hash"]:
+            changes.update(authority=self.authority, body_hash=body_hash)
+            # The delete trigger removes the old rows from the FTS index.
+            await self.db.execute("DELETE FROM paragraphs WHERE post_id = ?", (existing["id"],))
+            self._add_paragraphs(existing["id"], post.paragraphs)
+        if not changes:
+            self.report.unchanged += 1
+            return
+        changes["updated_at"] = self.now
+        assignments = ", ".join(f"{column} = ?" for column in changes)
+        await self.db.execute(
+            f"UPDATE posts SET {assignments} WHERE id = ?", (*changes.values(), existing["id"])
+        )
+        self.known.update(existing, changes)
+        self.report.updated += 1
+
+    async def _merge(
+        self, existing: dict[str, Any], post: Post, guid: str | None
+    ) -> dict[str, Any]:
+        """Column changes that bring `existing` up to date with another copy of the same post."""
+        changes: dict[str, Any] = {}
+        if self.authority >= existing["authority"]:
+            if post.title != existing["title"]:
+                changes.update(title=post.title, title_key=title_key(post.title))
+            if post.author and post.author != existing["author"]:
+                changes["author"] = post.author
+            if post.url and post.url != existing["url"]:
+                changes["url"] = post.url
+        else:
+            if post.author and not existing["author"]:
+                changes["author"] = post.author
+            if post.url and not existing["url"]:
+                changes["url"] = post.url
+        if guid and not existing["guid"]:
+            changes["guid"] = guid
+        # A post re-dated by its feed (LessWrong re-dates posts crossing a karma threshold) keeps
+        # the date it was first archived with; only a missing date is filled in.
+        if post.published is not None and existing["published"] is None:
+            changes["published"] = to_timestamp(post.published)
+        for column in ("guid", "url"):
+            if column in changes and await self._taken(column, changes[column], existing["id"]):
+                self.report.warnings.append(
+                    f"{post.title!r}: {column} {changes[column]!r} already belongs to another"
+                    " post; kept the old one"
+                )
+                del changes[column]
+        return changes
+
+    async def _taken(self, column: str, value: str, post_id: int) -> bool:
+        """Whether another post, stored or about to be, already has this guid or URL."""
+        owner = self.known.owner(column, value)
+        if owner is not None:
+            return owner != post_id
+        async with self.db.execute(
+            f"SELECT 1 FROM posts WHERE {column} = ? AND id != ?", (value, post_id)
+        ) as cursor:
+            return await cursor.fetchone() is not None
+
+
+_NEW_POST_COLUMNS = (
+    "id",
+    "guid",
+    "url",
+    "title",
+    "title_key",
+    "author",
+    "published",
+    "authority",
+    "body_hash",
+    "first_seen",
+    "updated_at",
+)
+
+
+class _KnownPosts:
+    """Posts this ingest has seen (loaded or added), indexed the ways a copy can match them."""
+
+    def __init__(self) -> None:
+        self.by_id: dict[int, dict[str, Any]] = {}
+        self.by_guid: dict[str, dict[str, Any]] = {}
+        self.by_url: dict[str, dict[str, Any]] = {}
+        self.by_title: dict[str, list[dict[str, Any]]] = defaultdict(list)
+
+    def add(self, row: dict[str, Any], *, replace: bool = True) -> None:
+        if not replace and row["id"] in self.by_id:
+            return  # keep the copy this ingest may already have changed
+        self.by_id[row["id"]] = row
+        if row["guid"]:
+            self.by_guid[row["guid"]] = row
+        if row["url"]:
+            self.by_url[row["url"]] = row
+        self.by_title[row["title_key"]].append(row)
+
+    def update(self, row: dict[str, Any], changes: dict[str, Any]) -> None:
+        if "title_key" in changes:
+            self.by_title[row["title_key"]].remove(row)
+            self.by_title[changes["title_key"]].append(row)
+        row.update(changes)
+        if changes.get("guid"):
+            self.by_guid[row["guid"]] = row
+        if changes.get("url"):
+            self.by_url[row["url"]] = row
+
+    def owner(self, column: str, value: str) -> int | None:
+        row = (self.by_guid if column == "guid" else self.by_url).get(value)
+        return None if row is None else row["id"]
+
+    def find(
+        self, guid: str | None, url: str | None, key: str, published: datetime | None
+    ) -> dict[str, Any] | None:
+        """The post a copy with these identifiers is: by guid, then URL, then title and date."""
+        if guid and guid in self.by_guid:
+            return self.by_guid[guid]
+        if url and url in self.by_url:
+            return self.by_url[url]
+        moment = to_timestamp(published)
+        for row in sorted(self.by_title.get(key, ()), key=lambda r: r["id"]):
+            if guid and row["guid"] and row["guid"] != guid:
+                continue  # same title, different post (an "Open Thread", say)
+            if (
+                moment is None
+                or row["published"] is None
+                or abs(row["published"] - moment) <= SAME_POST_WINDOW
+            ):
+                return row
+        return None
 
 
 # --- helpers -----------------------------------------------------------------------------------

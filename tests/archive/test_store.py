@@ -20,6 +20,14 @@ def a_post(title="Title", paragraphs=("one", "two"), **fields) -> Post:
     return Post(title, tuple(paragraphs), **fields)
 
 
+async def assert_index_in_sync(archive: Archive) -> None:
+    """FTS5's own check that the index matches the paragraphs and posts tables."""
+    for table in ("paragraphs_fts", "posts_fts"):
+        await archive._writer.execute(
+            f"INSERT INTO {table}({table}, rank) VALUES ('integrity-check', 1)"
+        )
+
+
 async def counts(archive: Archive) -> tuple[int, int]:
     stats = await archive.stats()
     return stats.posts, stats.paragraphs
@@ -33,6 +41,7 @@ async def test_ingesting_the_shipped_archive_twice_changes_nothing(archive, ship
     assert (second.new, second.updated, second.unchanged, second.paragraphs) == (0, 0, 19, 0)
     assert await counts(archive) == (19, 1645)
     assert [post async for post in archive.iter_posts()] == exported
+    await assert_index_in_sync(archive)
 
 
 async def test_known_urls_enrich_the_dump(archive, shipped_dump):
@@ -109,6 +118,7 @@ async def test_dump_after_feed_does_not_revert_the_feed_text(archive, shipped_du
         "Work done for our MATS 10.0 Sprint project."
     )
     assert await counts(archive) == (20, (await archive.stats()).paragraphs)
+    await assert_index_in_sync(archive)
 
 
 async def test_same_title_far_apart_in_time_is_two_posts(archive):
@@ -177,3 +187,38 @@ async def test_readers_never_see_half_an_ingest(archive):
     )
     assert (await archive.stats()).posts == 1
     await archive._writer.execute("ROLLBACK")
+
+
+async def test_two_copies_of_a_post_in_one_document_become_one_post_with_the_last_body(archive):
+    report = await archive.ingest(
+        doc(a_post(guid="g", paragraphs=("first copy",)), a_post(guid="g", paragraphs=("second",)))
+    )
+    assert (report.new, report.updated) == (1, 1)
+    [post] = [p async for p in archive.iter_posts()]
+    assert post.paragraphs == ("second",)
+    assert [row.text for row in await archive.match_paragraphs('"first" OR "second"', 10)] == [
+        "second"
+    ]
+
+
+async def test_ingest_larger_than_one_batch_with_updates_in_between(archive):
+    from bot.archive.store import INGEST_BATCH
+
+    many = [
+        a_post(f"Post {n}", guid=f"g{n}", paragraphs=(f"text {n}",))
+        for n in range(INGEST_BATCH * 2 + 7)
+    ]
+    await archive.ingest(doc(*many))
+    changed = [
+        a_post(f"Post {n}", guid=f"g{n}", paragraphs=(f"changed {n}", "more"))
+        for n in range(0, len(many), 3)
+    ]
+    report = await archive.ingest(doc(*changed))
+    assert report.updated == len(changed)
+    stats = await archive.stats()
+    assert stats.posts == len(many)
+    assert stats.paragraphs == len(many) + len(changed)
+    hits = await archive.match_paragraphs('"changed"', 10_000)
+    assert len(hits) == len(changed)
+    assert len(await archive.match_paragraphs('"text"', 10_000)) == len(many) - len(changed)
+    await assert_index_in_sync(archive)
