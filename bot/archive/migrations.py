@@ -62,6 +62,10 @@ MIGRATIONS: tuple[str, ...] = (
         INSERT INTO paragraphs_fts(rowid, text) VALUES (new.id, new.text);
     END;
 
+    -- Every indexed word with the number of paragraphs holding it: typo correction and
+    -- "did you mean" draw on it.
+    CREATE VIRTUAL TABLE paragraphs_vocab USING fts5vocab(paragraphs_fts, 'row');
+
     CREATE VIRTUAL TABLE posts_fts USING fts5(
         title, author, content='posts', content_rowid='id',
         tokenize = 'unicode61 remove_diacritics 2'

@@ -7,6 +7,7 @@ user can type.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections import defaultdict
 from dataclasses import dataclass
@@ -14,7 +15,8 @@ from datetime import datetime
 from typing import Literal
 from urllib.parse import quote
 
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
+from rapidfuzz.distance import OSA
 
 from .excerpt import Excerpt, make_excerpt
 from .models import StoredPost
@@ -52,11 +54,58 @@ class Hit:
         return f"{self.post.url.split('#')[0]}#:~:text={fragment}"
 
 
+@dataclass(frozen=True, slots=True)
+class _Snapshot:
+    """What search keeps in memory: titles for autocomplete, words for spelling suggestions."""
+
+    version: int
+    titles: list[tuple[int, str, str, int]]  # (post id, title, folded title, published)
+    words: dict[str, int]  # word -> number of paragraphs holding it
+
+
 class Searcher:
-    """Search over one archive. Cheap to create; keeps small caches that follow the database."""
+    """Search over one archive. Keeps an in-memory snapshot that follows the database."""
 
     def __init__(self, archive: Archive):
         self.archive = archive
+        self._snapshot: _Snapshot | None = None
+        self._refreshing = asyncio.Lock()
+
+    async def snapshot(self) -> _Snapshot:
+        """The in-memory snapshot, rebuilt when the database has changed since it was taken."""
+        version = await self.archive.data_version()
+        if self._snapshot is not None and self._snapshot.version == version:
+            return self._snapshot
+        async with self._refreshing:
+            if self._snapshot is None or self._snapshot.version != version:
+                titles = [
+                    (post_id, title, fold(title), published or 0)
+                    for post_id, title, published in await self.archive.titles()
+                ]
+                words = dict(await self.archive.vocabulary())
+                self._snapshot = _Snapshot(version, titles, words)
+        return self._snapshot
+
+    async def did_you_mean(self, query: str, limit: int = 3) -> list[str]:
+        """Corrected spellings of a query and titles close to it, for a search with no hits."""
+        parsed = parse_query(query)
+        if parsed.empty:
+            return []
+        snapshot = await self.snapshot()
+        suggestions: list[str] = []
+        corrected = [_closest_word(term, snapshot.words) or term for term in parsed.terms]
+        if corrected != list(parsed.terms):
+            suggestions.append(" ".join(corrected))
+        matches = process.extract(
+            parsed.text.casefold(),
+            {post_id: folded for post_id, _, folded, _ in snapshot.titles},
+            scorer=fuzz.WRatio,
+            limit=limit,
+            score_cutoff=60,
+        )
+        titles = {post_id: title for post_id, title, _, _ in snapshot.titles}
+        suggestions += [titles[post_id] for _, _, post_id in matches]
+        return list(dict.fromkeys(suggestions))[:limit]
 
     async def search(
         self,
@@ -104,23 +153,23 @@ class Searcher:
         ]
 
     async def suggest_titles(self, prefix: str, limit: int = 25) -> list[StoredPost]:
-        """Posts whose titles best match what has been typed so far."""
+        """Posts whose titles best match what has been typed so far (served from memory)."""
         limit = max(0, min(limit, 25))
-        titles = await self.archive.titles()
+        titles = (await self.snapshot()).titles
         typed = fold(" ".join(WORD.findall(prefix)))
         if not typed:
-            ordered = sorted(titles, key=lambda row: row[2] or 0, reverse=True)
+            ordered = sorted(titles, key=lambda row: row[3], reverse=True)
         else:
             scored = []
-            for post_id, title, published in titles:
-                key = fold(title)
-                score = 200 if key.startswith(typed) else 100 if typed in key else 0
-                score += fuzz.partial_ratio(typed, key)
-                scored.append((score, published or 0, post_id, title))
-            scored.sort(reverse=True)
-            ordered = [(post_id, title, published) for _, published, post_id, title in scored]
-        posts = await self.archive.get_posts(row[0] for row in ordered[:limit])
-        return [posts[row[0]] for row in ordered[:limit] if row[0] in posts]
+            for row in titles:
+                folded = row[2]
+                score = 200 if folded.startswith(typed) else 100 if typed in folded else 0
+                scored.append((score + fuzz.partial_ratio(typed, folded), row[3], row))
+            scored.sort(key=lambda item: (item[0], item[1]), reverse=True)
+            ordered = [row for _, _, row in scored]
+        chosen = [row[0] for row in ordered[:limit]]
+        posts = await self.archive.get_posts(chosen)
+        return [posts[post_id] for post_id in chosen if post_id in posts]
 
     async def _opening_paragraphs(
         self, title_scores: dict[int, float], seen: set[int]
@@ -177,3 +226,16 @@ def _spread(
         taken[post_id] += 1
         (first if taken[post_id] <= per_post else rest).append(item)
     return first + rest
+
+
+def _closest_word(term: str, words: dict[str, int]) -> str | None:
+    """The most frequent indexed word within a small edit distance of an unknown term."""
+    if term in words or len(term) < 3 or term.isdigit():
+        return None
+    cutoff = 1 if len(term) <= 4 else 2
+    candidates = process.extract(
+        term, words.keys(), scorer=OSA.distance, score_cutoff=cutoff, limit=20
+    )
+    if not candidates:
+        return None
+    return min(candidates, key=lambda c: (c[1], -words[c[0]]))[0]

@@ -202,6 +202,11 @@ class Archive:
 
     # --- reading -------------------------------------------------------------------------------
 
+    async def data_version(self) -> int:
+        """A number that changes whenever any connection commits a change (for cache checks)."""
+        async with self._reader.execute("PRAGMA data_version") as cursor:
+            return (await cursor.fetchone())[0]
+
     async def is_empty(self) -> bool:
         """True when no post has been ingested yet."""
         async with self._reader.execute("SELECT NOT EXISTS (SELECT 1 FROM posts)") as cursor:
@@ -324,6 +329,13 @@ class Archive:
         """(id, title, published) of every post, for in-memory title lookup."""
         async with self._reader.execute("SELECT id, title, published FROM posts") as cursor:
             return [tuple(row) for row in await cursor.fetchall()]
+
+    async def vocabulary(self, min_documents: int = 1) -> list[tuple[str, int]]:
+        """(word, number of paragraphs holding it) for every indexed word."""
+        async with self._reader.execute(
+            "SELECT term, doc FROM paragraphs_vocab WHERE doc >= ?", (min_documents,)
+        ) as cursor:
+            return [(term, count) for term, count in await cursor.fetchall()]
 
     # --- full-text search primitives (query building and ranking live in search.py) -------------
 

@@ -118,3 +118,18 @@ async def test_property_search_never_raises_and_respects_limits(searcher, query,
             assert 0 <= start < end <= len(hit.excerpt.text)
     suggestions = await searcher.suggest_titles(query, limit=limit)
     assert len(suggestions) <= max(0, min(limit, 25))
+
+
+async def test_did_you_mean_corrects_typos_and_offers_close_titles(searcher):
+    suggestions = await searcher.did_you_mean("shutdownable agnets")
+    assert suggestions[0] == "shutdownable agents"
+    assert any(s.startswith("Towards Shutdownable Agents") for s in suggestions)
+    assert await searcher.did_you_mean("") == []
+
+
+async def test_autocomplete_follows_new_ingests(searcher, archive):
+    from bot.archive.models import Post, SourceDocument
+
+    assert not [p for p in await searcher.suggest_titles("zebra") if "Zebra" in p.title]
+    await archive.ingest(SourceDocument("x", "jsonl", [Post("Zebra Crossings", ("stripes",))]))
+    assert (await searcher.suggest_titles("zebra"))[0].title == "Zebra Crossings"
