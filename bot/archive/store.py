@@ -159,6 +159,29 @@ class Archive:
     async def __aexit__(self, *exc_info: object) -> None:
         await self.close()
 
+    # --- access for the stores of other features (subscriptions, outbox) in the same file ------
+
+    @contextlib.asynccontextmanager
+    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+        """The writer connection inside BEGIN IMMEDIATE ... COMMIT (ROLLBACK on any error).
+
+        One writer at a time in this process (a lock) and across processes (SQLite's write lock,
+        waited for up to busy_timeout).
+        """
+        async with self._write_lock:
+            await self._writer.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._writer
+            except BaseException:
+                await self._writer.execute("ROLLBACK")
+                raise
+            await self._writer.execute("COMMIT")
+
+    @property
+    def reader(self) -> aiosqlite.Connection:
+        """The read-only connection: sees the last committed state, never an open transaction."""
+        return self._reader
+
     # --- ingestion -----------------------------------------------------------------------------
 
     async def ingest(
@@ -174,20 +197,13 @@ class Archive:
         """
         started = time.perf_counter()
         report = IngestReport(document.location, warnings=list(document.warnings))
-        async with self._write_lock:
-            db = self._writer
-            await db.execute("BEGIN IMMEDIATE")
-            try:
-                run = await _Ingestion.begin(db, document, report)
-                for start in range(0, len(document.posts), INGEST_BATCH):
-                    batch = document.posts[start : start + INGEST_BATCH]
-                    await run.ingest_batch(batch)
-                    if progress is not None:
-                        progress(len(batch))
-                await db.execute("COMMIT")
-            except BaseException:
-                await db.execute("ROLLBACK")
-                raise
+        async with self.transaction() as db:
+            run = await _Ingestion.begin(db, document, report)
+            for start in range(0, len(document.posts), INGEST_BATCH):
+                batch = document.posts[start : start + INGEST_BATCH]
+                await run.ingest_batch(batch)
+                if progress is not None:
+                    progress(len(batch))
         report.seconds = time.perf_counter() - started
         log.info(
             "ingested %s: %d new, %d updated, %d unchanged, %d paragraphs in %.2fs",
