@@ -83,4 +83,21 @@ MIGRATIONS: tuple[str, ...] = (
         INSERT INTO posts_fts(rowid, title, author) VALUES (new.id, new.title, new.author);
     END;
     """,
+    # 2: a plain copy of the index's vocabulary with document counts. fts5vocab counts postings on
+    # every read (50 ms for a common word at 1M paragraphs); this table answers point and prefix
+    # lookups in microseconds. Ingestion rebuilds it in the same transaction that changes text.
+    """
+    CREATE TABLE vocabulary (
+        term TEXT PRIMARY KEY,
+        paragraphs INTEGER NOT NULL,        -- paragraphs holding the term
+        titles INTEGER NOT NULL             -- posts whose title or author holds it
+    ) WITHOUT ROWID;
+    CREATE VIRTUAL TABLE posts_vocab USING fts5vocab(posts_fts, 'row');
+    INSERT INTO vocabulary (term, paragraphs, titles)
+        SELECT term, sum(paragraphs), sum(titles) FROM (
+            SELECT term, doc AS paragraphs, 0 AS titles FROM paragraphs_vocab
+            UNION ALL
+            SELECT term, 0, doc FROM posts_vocab
+        ) GROUP BY term;
+    """,
 )

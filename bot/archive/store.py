@@ -205,6 +205,9 @@ class Archive:
                 await run.ingest_batch(batch)
                 if progress is not None:
                     progress(len(batch))
+            if run.text_changed:
+                await db.execute("DELETE FROM vocabulary")
+                await db.execute(_REFRESH_VOCABULARY)
         report.seconds = time.perf_counter() - started
         log.info(
             "ingested %s: %d new, %d updated, %d unchanged, %d paragraphs in %.2fs",
@@ -347,12 +350,33 @@ class Archive:
         async with self._reader.execute("SELECT id, title, published FROM posts") as cursor:
             return [tuple(row) for row in await cursor.fetchall()]
 
-    async def vocabulary(self, min_documents: int = 1) -> list[tuple[str, int]]:
-        """(word, number of paragraphs holding it) for every indexed word."""
+    async def term_counts(self, terms: Iterable[str]) -> dict[str, tuple[int, int]]:
+        """term -> (paragraphs holding it, titles or authors holding it), for indexed terms."""
+        terms = list(dict.fromkeys(terms))
+        if not terms:
+            return {}
         async with self._reader.execute(
-            "SELECT term, doc FROM paragraphs_vocab WHERE doc >= ?", (min_documents,)
+            f"SELECT term, paragraphs, titles FROM vocabulary "
+            f"WHERE term IN ({','.join('?' * len(terms))})",
+            terms,
         ) as cursor:
-            return [(term, count) for term, count in await cursor.fetchall()]
+            return {
+                term: (paragraphs, titles) for term, paragraphs, titles in await cursor.fetchall()
+            }
+
+    async def terms_between(
+        self, low: str, high: str, *, min_length: int = 1, max_length: int = 64, limit: int = 20_000
+    ) -> list[tuple[str, int, int]]:
+        """(term, paragraphs, titles) for indexed terms with low <= term < high, within a length."""
+        async with self._reader.execute(
+            """
+            SELECT term, paragraphs, titles FROM vocabulary
+            WHERE term >= ? AND term < ? AND length(term) BETWEEN ? AND ?
+            LIMIT ?
+            """,
+            (low, high, min_length, max_length, limit),
+        ) as cursor:
+            return [tuple(row) for row in await cursor.fetchall()]
 
     # --- full-text search primitives (query building and ranking live in search.py) -------------
 
@@ -382,6 +406,84 @@ class Archive:
         async with self._reader.execute(sql, args) as cursor:
             return [ParagraphRow(*row) for row in await cursor.fetchall()]
 
+    async def match_paragraphs_newest(
+        self, expression: str, limit: int, filters: Filters | None = None
+    ) -> list[ParagraphRow]:
+        """Paragraphs matching an FTS5 expression, newest first, without ranking (cheap when the
+        expression matches a large share of the archive)."""
+        where, params = (filters or Filters()).sql()
+        async with self._reader.execute(
+            f"""
+            SELECT p.id, p.post_id, p.position, p.text, 0.0
+            FROM paragraphs_fts
+            JOIN paragraphs AS p ON p.id = paragraphs_fts.rowid
+            JOIN posts ON posts.id = p.post_id
+            WHERE paragraphs_fts MATCH ? {"AND " + where if where else ""}
+            ORDER BY paragraphs_fts.rowid DESC LIMIT ?
+            """,
+            [expression, *params, limit],
+        ) as cursor:
+            return [ParagraphRow(*row) for row in await cursor.fetchall()]
+
+    async def match_paragraphs_in_post(
+        self, expression: str, post_id: int, limit: int
+    ) -> list[ParagraphRow]:
+        """Paragraphs of one post matching an FTS5 expression, best BM25 first.
+
+        A post's paragraphs are always written together, so their ids form one range, which FTS5
+        can seek to instead of walking every posting of a common word.
+        """
+        async with self._reader.execute(
+            "SELECT min(id), max(id) FROM paragraphs WHERE post_id = ?", (post_id,)
+        ) as cursor:
+            low, high = await cursor.fetchone()
+        if low is None:
+            return []
+        async with self._reader.execute(
+            """
+            SELECT p.id, p.post_id, p.position, p.text, f.score
+            FROM (SELECT rowid, bm25(paragraphs_fts) AS score FROM paragraphs_fts
+                  WHERE paragraphs_fts MATCH ? AND rowid BETWEEN ? AND ?
+                  ORDER BY score LIMIT ?) AS f
+            JOIN paragraphs AS p ON p.id = f.rowid
+            """,
+            (expression, low, high, limit),
+        ) as cursor:
+            return [ParagraphRow(*row) for row in await cursor.fetchall()]
+
+    async def opening_paragraphs(self, post_ids: Iterable[int], count: int) -> list[ParagraphRow]:
+        """The first `count` paragraphs of each post."""
+        ids = list(dict.fromkeys(post_ids))
+        if not ids:
+            return []
+        async with self._reader.execute(
+            f"""
+            SELECT id, post_id, position, text, 0.0 FROM paragraphs
+            WHERE post_id IN ({",".join("?" * len(ids))}) AND position < ?
+            """,
+            [*ids, count],
+        ) as cursor:
+            return [ParagraphRow(*row) for row in await cursor.fetchall()]
+
+    async def paragraphs_at(self, keys: Iterable[tuple[int, int]]) -> list[ParagraphRow]:
+        """Paragraphs given as (post id, position) pairs; missing ones are skipped."""
+        keys = list(dict.fromkeys(keys))
+        if not keys:
+            return []
+        values = ",".join("(?, ?)" for _ in keys)
+        async with self._reader.execute(
+            f"""
+            SELECT id, post_id, position, text, 0.0 FROM paragraphs
+            WHERE (post_id, position) IN (VALUES {values})
+            """,
+            [value for key in keys for value in key],
+        ) as cursor:
+            return [ParagraphRow(*row) for row in await cursor.fetchall()]
+
+    async def paragraph_count(self) -> int:
+        async with self._reader.execute("SELECT count(*) FROM paragraphs") as cursor:
+            return (await cursor.fetchone())[0]
+
     async def match_posts(
         self, expression: str, limit: int, filters: Filters | None = None
     ) -> list[tuple[int, float]]:
@@ -398,23 +500,17 @@ class Archive:
         ) as cursor:
             return [(row[0], row[1]) for row in await cursor.fetchall()]
 
-    async def paragraphs_at(self, keys: Iterable[tuple[int, int]]) -> dict[tuple[int, int], str]:
-        """Text of paragraphs given as (post id, position) pairs."""
-        keys = list(dict.fromkeys(keys))
-        result: dict[tuple[int, int], str] = {}
-        for start in range(0, len(keys), 400):
-            chunk = keys[start : start + 400]
-            condition = " OR ".join("(post_id = ? AND position = ?)" for _ in chunk)
-            params = [value for key in chunk for value in key]
-            async with self._reader.execute(
-                f"SELECT post_id, position, text FROM paragraphs WHERE {condition}", params
-            ) as cursor:
-                for post_id, position, text in await cursor.fetchall():
-                    result[(post_id, position)] = text
-        return result
-
 
 # --- ingestion ---------------------------------------------------------------------------------
+
+_REFRESH_VOCABULARY = """
+    INSERT INTO vocabulary (term, paragraphs, titles)
+    SELECT term, sum(paragraphs), sum(titles) FROM (
+        SELECT term, doc AS paragraphs, 0 AS titles FROM paragraphs_vocab
+        UNION ALL
+        SELECT term, 0, doc FROM posts_vocab
+    ) GROUP BY term
+"""
 
 INGEST_BATCH = 500  # posts looked up and written per round trip to the database thread
 _MERGE_COLUMNS = "id, guid, url, title, title_key, author, published, authority, body_hash"
@@ -436,6 +532,7 @@ class _Ingestion:
         self.next_post_id = 0
         self.next_paragraph_id = 0
         self.known = _KnownPosts()
+        self.text_changed = False  # whether the vocabulary table must be rebuilt
         # Writes waiting for the end of the batch.
         self.new_posts: dict[int, tuple[Any, ...]] = {}
         self.paragraphs: list[tuple[int, int, int, str]] = []
@@ -546,6 +643,7 @@ class _Ingestion:
         return row
 
     def _add_paragraphs(self, post_id: int, texts: Sequence[str]) -> None:
+        self.text_changed = True
         for position, text in enumerate(texts):
             self.paragraphs.append((self.next_paragraph_id, post_id, position, text))
             self.next_paragraph_id += 1
@@ -568,6 +666,7 @@ class _Ingestion:
         if not changes:
             self.report.unchanged += 1
             return
+        self.text_changed |= bool(changes.keys() & {"title", "author"})
         changes["updated_at"] = self.now
         assignments = ", ".join(f"{column} = ?" for column in changes)
         await self.db.execute(
