@@ -29,17 +29,11 @@ class Excerpt:
         return "".join(out)
 
 
-def make_excerpt(
-    text: str, terms: Iterable[str], width: int = EXCERPT_CHARS, prefix_last: bool = False
-) -> Excerpt:
+def make_excerpt(text: str, terms: Iterable[str], width: int = EXCERPT_CHARS) -> Excerpt:
     """The window of about `width` characters holding the most distinct query terms."""
-    terms = tuple(terms)
     wanted = set(terms)
-    last = terms[-1] if prefix_last and terms else None
     matches = [
-        (m.start(), m.end(), key)
-        for m in WORD.finditer(text)
-        if (key := fold(m.group())) in wanted or (last and key.startswith(last))
+        (m.start(), m.end(), key) for m in WORD.finditer(text) if (key := fold(m.group())) in wanted
     ]
     if len(text) <= width:
         return Excerpt(text, tuple((s, e) for s, e, _ in matches))

@@ -1,9 +1,10 @@
-"""Understanding what a user typed: normalisation, tokens, stopwords, and a safe FTS5 expression."""
+"""Understanding what a user typed: normalisation, words, stopwords, and safe FTS5 expressions."""
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 MAX_QUERY_CHARS = 2000  # longer input is cut: a pasted page adds nothing a paragraph doesn't
@@ -13,162 +14,23 @@ MAX_TERM_CHARS = 40
 # Same notion of a word as FTS5's unicode61 tokenizer: runs of letters and digits.
 WORD = re.compile(r"[^\W_]+")
 _URL = re.compile(r"\b(?:https?://|www\.)\S+", re.I)
-_COMMAND_PREFIX = re.compile(r"^\s*[/!?.]\s*(?:search|find|s)\b[:\s]*", re.I)
-_MENTION = re.compile(r"<(?:@[!&]?|#|a?:\w+:)\d+>")
+# "/search ...", "!search ...", "search: ..." pasted along with the query.
+_COMMAND_PREFIX = re.compile(r"^\s*(?:[/!?.]\s*(?:search|find|s)\b|(?:search|find)\s*:)\s*", re.I)
+_MENTION = re.compile(r"<(?:@[!&]?|#|a?:\w+:)\d+>|@(?:everyone|here)\b")
+_ENDS_MID_WORD = re.compile(r"[^\W_]$")
 
 STOPWORDS = frozenset(
-    [
-        "a",
-        "about",
-        "above",
-        "after",
-        "again",
-        "against",
-        "all",
-        "am",
-        "an",
-        "and",
-        "any",
-        "are",
-        "as",
-        "at",
-        "be",
-        "because",
-        "been",
-        "before",
-        "being",
-        "below",
-        "between",
-        "both",
-        "but",
-        "by",
-        "can",
-        "could",
-        "did",
-        "do",
-        "does",
-        "doing",
-        "down",
-        "during",
-        "each",
-        "few",
-        "for",
-        "from",
-        "further",
-        "had",
-        "has",
-        "have",
-        "having",
-        "he",
-        "her",
-        "here",
-        "hers",
-        "herself",
-        "him",
-        "himself",
-        "his",
-        "how",
-        "i",
-        "if",
-        "in",
-        "into",
-        "is",
-        "it",
-        "its",
-        "itself",
-        "just",
-        "me",
-        "more",
-        "most",
-        "my",
-        "myself",
-        "no",
-        "nor",
-        "not",
-        "now",
-        "of",
-        "off",
-        "on",
-        "once",
-        "only",
-        "or",
-        "other",
-        "our",
-        "ours",
-        "ourselves",
-        "out",
-        "over",
-        "own",
-        "same",
-        "she",
-        "should",
-        "so",
-        "some",
-        "such",
-        "than",
-        "that",
-        "the",
-        "their",
-        "theirs",
-        "them",
-        "themselves",
-        "then",
-        "there",
-        "these",
-        "they",
-        "this",
-        "those",
-        "through",
-        "to",
-        "too",
-        "under",
-        "until",
-        "up",
-        "very",
-        "was",
-        "we",
-        "were",
-        "what",
-        "when",
-        "where",
-        "which",
-        "while",
-        "who",
-        "whom",
-        "why",
-        "will",
-        "with",
-        "would",
-        "you",
-        "your",
-        "yours",
-        "yourself",
-        "yourselves",
-        "s",
-        "t",
-        "don",
-        "didn",
-        "doesn",
-        "isn",
-        "wasn",
-        "aren",
-        "weren",
-        "won",
-        "wouldn",
-        "shouldn",
-        "couldn",
-        "ve",
-        "ll",
-        "re",
-        "d",
-        "m",
-        "also",
-        "get",
-        "got",
-        "via",
-        "vs",
-        "etc",
-    ]
+    """a about above after again against all am an and any are as at be because been before being
+    below between both but by can could did do does doing down during each few for from further had
+    has have having he her here hers herself him himself his how i if in into is it its itself just
+    me more most my myself no nor not now of off on once only or other our ours ourselves out over
+    own same she should so some such than that the their theirs them themselves then there these
+    they this those through to too under until up very was we were what when where which while who
+    whom why will with would you your yours yourself yourselves s t don didn doesn isn wasn aren
+    weren won wouldn shouldn couldn ve ll re d m also get got via vs etc""".split()
+    # Chatter people wrap around a search in a chat: "anyone know that post about ...".
+    + """anyone anybody know knows pls plz please lol find found looking remember post posts
+    article thread someone somebody thing things one ones wants want wanted""".split()
 )
 
 
@@ -177,9 +39,11 @@ class ParsedQuery:
     """A query reduced to what search works with."""
 
     raw: str
-    text: str  # cleaned, for fuzzy comparison
-    terms: tuple[str, ...]  # all words, folded, in order, without repeats
+    text: str  # the words, space-separated, as typed (for display and fuzzy comparison)
+    words: tuple[str, ...]  # every folded word in order, repeats kept (for phrase matching)
+    terms: tuple[str, ...]  # distinct folded words, in order
     keywords: tuple[str, ...]  # terms that are not stopwords (all terms if every one is)
+    open_ended: bool  # the last word may be unfinished (typed without a space after it)
 
     @property
     def empty(self) -> bool:
@@ -187,9 +51,16 @@ class ParsedQuery:
 
 
 def fold(word: str) -> str:
-    """Case- and accent-insensitive form of a word, as the FTS index sees it."""
+    """Case- and accent-insensitive form of a word, as the FTS index stores it."""
+    if word.isascii():
+        return word.lower()
     decomposed = unicodedata.normalize("NFKD", word.casefold())
     return "".join(char for char in decomposed if not unicodedata.combining(char))
+
+
+def words_of(text: str) -> list[str]:
+    """The folded words of a text, in order."""
+    return [fold(word) for word in WORD.findall(text)]
 
 
 def parse_query(raw: str) -> ParsedQuery:
@@ -197,11 +68,18 @@ def parse_query(raw: str) -> ParsedQuery:
     text = unicodedata.normalize("NFKC", raw[:MAX_QUERY_CHARS]).replace("\x00", " ")
     text = _COMMAND_PREFIX.sub("", text)
     text = _MENTION.sub(" ", _URL.sub(" ", text))
-    words = [fold(word) for word in WORD.findall(text)]
-    terms = tuple(dict.fromkeys(w for w in words if len(w) <= MAX_TERM_CHARS))[:MAX_TERMS]
+    surface = WORD.findall(text)
+    words = tuple(w for w in (fold(word) for word in surface) if len(w) <= MAX_TERM_CHARS)
+    terms = tuple(dict.fromkeys(words))[:MAX_TERMS]
     keywords = tuple(t for t in terms if t not in STOPWORDS) or terms
-    clean = " ".join(WORD.findall(text))
-    return ParsedQuery(raw=raw, text=clean, terms=terms, keywords=keywords)
+    return ParsedQuery(
+        raw=raw,
+        text=" ".join(surface),
+        words=words[: MAX_TERMS * 4],
+        terms=terms,
+        keywords=keywords,
+        open_ended=bool(_ENDS_MID_WORD.search(text)),
+    )
 
 
 def fts_quote(term: str) -> str:
@@ -209,6 +87,11 @@ def fts_quote(term: str) -> str:
     return '"' + term.replace('"', '""') + '"'
 
 
-def fts_any(terms: tuple[str, ...] | list[str]) -> str:
+def fts_any(terms: Iterable[str]) -> str:
     """An FTS5 expression matching rows that hold any of the terms."""
     return " OR ".join(fts_quote(term) for term in terms)
+
+
+def fts_all(groups: Iterable[Iterable[str]]) -> str:
+    """An FTS5 expression matching rows that hold, for every group, one of its terms."""
+    return " AND ".join(f"({fts_any(group)})" for group in groups)

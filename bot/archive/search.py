@@ -1,7 +1,11 @@
-"""Search the archive: FTS5 finds candidates, rapidfuzz and a few signals rank them.
+"""Search the archive: the entry point for the CLI and the bot.
 
-`Searcher.search()` returns `Hit`s (a paragraph of a post, an excerpt with highlight spans and a
-score); `Searcher.suggest_titles()` serves autocomplete from memory. Neither raises on any string a
+    query -> parse (query.py) -> concepts: forms, variants, typo candidates (expand.py)
+          -> candidates from FTS5, within a budget of postings (here)
+          -> scores (rank.py) -> one post does not fill the page -> hits with excerpts (excerpt.py)
+
+`Searcher.search()` returns `Hit`s; `suggest_titles()` serves autocomplete from memory;
+`did_you_mean()` offers corrections when nothing was found. None of them raises on any string a
 user can type.
 """
 
@@ -10,25 +14,35 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 from urllib.parse import quote
 
 from rapidfuzz import fuzz, process
-from rapidfuzz.distance import OSA
 
 from .excerpt import Excerpt, make_excerpt
+from .expand import Concept, expand
 from .models import StoredPost
-from .query import WORD, ParsedQuery, fold, fts_any, parse_query
+from .query import ParsedQuery, fold, fts_all, fts_any, parse_query, words_of
+from .rank import Scored, looks_like_heading, rank
 from .store import Archive, Filters, ParagraphRow
 
 log = logging.getLogger(__name__)
 
 Sort = Literal["relevance", "date"]
-CANDIDATES = 200
-TITLE_CANDIDATES = 20
+CANDIDATES = 150  # paragraphs ranked in Python per query
+TITLE_CANDIDATES = 20  # posts found by title or author
+TITLE_POSTS_SEARCHED = 3  # of those, posts whose own paragraphs are searched for the other words
+OPENING_PARAGRAPHS = 3
+HEADINGS_FOLLOWED = 20  # candidate headings whose next paragraph joins the candidates
+# BM25 costs about a microsecond per posting; a query whose words are all common would read
+# hundreds of thousands. Retrieval ranks with the rarest forms up to this many postings; when even
+# the rarest exceeds it, it takes the newest paragraphs holding all the words instead.
+POSTINGS_BUDGET = 20_000
 PER_POST = 2  # at most this many paragraphs of one post before every other post had its turn
+DATE_SORT_POOL = 50  # with sort="date": the most relevant this many, newest first
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,57 +69,21 @@ class Hit:
 
 
 @dataclass(frozen=True, slots=True)
-class _Snapshot:
-    """What search keeps in memory: titles for autocomplete, words for spelling suggestions."""
+class _Titles:
+    """Every title in memory, for autocomplete; rebuilt when the database changes."""
 
     version: int
-    titles: list[tuple[int, str, str, int]]  # (post id, title, folded title, published)
-    words: dict[str, int]  # word -> number of paragraphs holding it
+    rows: list[tuple[int, str, str, int]]  # (post id, title, folded title, published)
+    paragraphs: int  # paragraphs in the archive, for IDF
 
 
 class Searcher:
-    """Search over one archive. Keeps an in-memory snapshot that follows the database."""
+    """Search over one archive."""
 
     def __init__(self, archive: Archive):
         self.archive = archive
-        self._snapshot: _Snapshot | None = None
+        self._titles: _Titles | None = None
         self._refreshing = asyncio.Lock()
-
-    async def snapshot(self) -> _Snapshot:
-        """The in-memory snapshot, rebuilt when the database has changed since it was taken."""
-        version = await self.archive.data_version()
-        if self._snapshot is not None and self._snapshot.version == version:
-            return self._snapshot
-        async with self._refreshing:
-            if self._snapshot is None or self._snapshot.version != version:
-                titles = [
-                    (post_id, title, fold(title), published or 0)
-                    for post_id, title, published in await self.archive.titles()
-                ]
-                words = dict(await self.archive.vocabulary())
-                self._snapshot = _Snapshot(version, titles, words)
-        return self._snapshot
-
-    async def did_you_mean(self, query: str, limit: int = 3) -> list[str]:
-        """Corrected spellings of a query and titles close to it, for a search with no hits."""
-        parsed = parse_query(query)
-        if parsed.empty:
-            return []
-        snapshot = await self.snapshot()
-        suggestions: list[str] = []
-        corrected = [_closest_word(term, snapshot.words) or term for term in parsed.terms]
-        if corrected != list(parsed.terms):
-            suggestions.append(" ".join(corrected))
-        matches = process.extract(
-            parsed.text.casefold(),
-            {post_id: folded for post_id, _, folded, _ in snapshot.titles},
-            scorer=fuzz.WRatio,
-            limit=limit,
-            score_cutoff=60,
-        )
-        titles = {post_id: title for post_id, title, _, _ in snapshot.titles}
-        suggestions += [titles[post_id] for _, _, post_id in matches]
-        return list(dict.fromkeys(suggestions))[:limit]
 
     async def search(
         self,
@@ -119,123 +97,145 @@ class Searcher:
         offset: int = 0,
     ) -> list[Hit]:
         """The best paragraphs for `query`, at most `limit`, skipping the first `offset`."""
-        limit = max(0, min(limit, 100))
+        limit, offset = max(0, min(limit, 100)), max(0, offset)
         parsed = parse_query(query)
         if parsed.empty or limit == 0:
             return []
-        filters = Filters(author=author, after=after, before=before)
-        expression = fts_any(parsed.keywords)
-        rows = await self.archive.match_paragraphs(expression, CANDIDATES, filters)
-        title_rows = await self.archive.match_posts(expression, TITLE_CANDIDATES, filters)
-        title_scores = _normalise_bm25(dict(title_rows))
-        rows += await self._opening_paragraphs(title_scores, {row.post_id for row in rows})
-        if not rows:
+        titles = await self._current_titles()
+        concepts = await expand(parsed, self.archive, titles.paragraphs)
+        if not any(concept.matchable for concept in concepts):
             return []
-        ranked = _rank(parsed, rows, title_scores)
-        ranked = _spread(ranked, PER_POST)
+        filters = Filters(author=author, after=after, before=before)
+        rows = await self._candidates(concepts, filters)
+        posts = await self.archive.get_posts({row.post_id for row in rows})
+        ledes = {row.post_id: row.text for row in await self.archive.opening_paragraphs(posts, 1)}
+        ranked = _spread(rank(parsed, concepts, rows, posts, ledes), PER_POST)
         if sort == "date":
-            posts_order = await self.archive.get_posts(r.post_id for r, _ in ranked)
-            ranked.sort(
-                key=lambda item: posts_order[item[0].post_id].published or datetime.min,
-                reverse=True,
-            )
-        window = ranked[offset : offset + limit]
-        posts = await self.archive.get_posts(row.post_id for row, _ in window)
-        return [
-            Hit(
-                post=posts[row.post_id],
-                paragraph=row.position,
-                text=row.text,
-                score=round(score, 4),
-                excerpt=make_excerpt(row.text, parsed.terms),
-            )
-            for row, score in window
-        ]
+            pool = ranked[:DATE_SORT_POOL]
+            pool.sort(key=lambda s: posts[s.row.post_id].published or datetime.min, reverse=True)
+            ranked = pool + ranked[DATE_SORT_POOL:]
+        return [_hit(scored, posts, parsed) for scored in ranked[offset : offset + limit]]
+
+    async def _candidates(
+        self, concepts: Sequence[Concept], filters: Filters
+    ) -> list[ParagraphRow]:
+        """Paragraphs worth scoring: FTS5 matches, and the best of the posts the title names."""
+        live = [c for c in concepts if c.matchable]
+        every_form = [term for c in live for term in c.forms]
+        documents = {term: count for c in live for term, count in c.documents.items()}
+        chosen, spent = [], 0
+        for term in sorted(every_form, key=lambda t: documents.get(t, 0)):
+            if chosen and spent + documents.get(term, 0) > POSTINGS_BUDGET:
+                break
+            chosen.append(term)
+            spent += documents.get(term, 0)
+        if spent <= POSTINGS_BUDGET:
+            rows = await self.archive.match_paragraphs(fts_any(chosen), CANDIDATES, filters)
+        else:  # every word is common: the newest paragraphs holding all of them
+            rarest = sorted(live, key=lambda c: min(c.documents.values(), default=0))[:3]
+            groups = [list(c.forms) for c in rarest]
+            rows = await self.archive.match_paragraphs_newest(fts_all(groups), CANDIDATES, filters)
+        title_posts = await self.archive.match_posts(fts_any(every_form), TITLE_CANDIDATES, filters)
+        searched = [post_id for post_id, _ in title_posts[:TITLE_POSTS_SEARCHED]]
+        expression = fts_any(chosen)
+        for post_id in searched:
+            rows += await self.archive.match_paragraphs_in_post(expression, post_id, 20)
+        rows += await self.archive.opening_paragraphs(
+            (post_id for post_id, _ in title_posts), OPENING_PARAGRAPHS
+        )
+        # The paragraph under a matching heading is usually what the heading promises.
+        headings = [row for row in rows if looks_like_heading(row.text)][:HEADINGS_FOLLOWED]
+        rows += await self.archive.paragraphs_at((r.post_id, r.position + 1) for r in headings)
+        unique: dict[int, ParagraphRow] = {}
+        for row in rows:
+            if row.id not in unique or row.bm25 < unique[row.id].bm25:
+                unique[row.id] = row
+        return list(unique.values())
+
+    # --- titles ------------------------------------------------------------------------------
+
+    async def _current_titles(self) -> _Titles:
+        """The in-memory titles, rebuilt when another connection has committed since."""
+        version = await self.archive.data_version()
+        if self._titles is not None and self._titles.version == version:
+            return self._titles
+        async with self._refreshing:
+            if self._titles is None or self._titles.version != version:
+                rows = [
+                    (post_id, title, fold(title), published or 0)
+                    for post_id, title, published in await self.archive.titles()
+                ]
+                total = await self.archive.paragraph_count()
+                self._titles = _Titles(version, rows, total)
+        return self._titles
 
     async def suggest_titles(self, prefix: str, limit: int = 25) -> list[StoredPost]:
         """Posts whose titles best match what has been typed so far (served from memory)."""
         limit = max(0, min(limit, 25))
-        titles = (await self.snapshot()).titles
-        typed = fold(" ".join(WORD.findall(prefix)))
+        if limit == 0:
+            return []
+        rows = (await self._current_titles()).rows
+        typed = " ".join(words_of(prefix))
         if not typed:
-            ordered = sorted(titles, key=lambda row: row[3], reverse=True)
+            ordered = sorted(rows, key=lambda row: row[3], reverse=True)[:limit]
         else:
-            scored = []
-            for row in titles:
-                folded = row[2]
-                score = 200 if folded.startswith(typed) else 100 if typed in folded else 0
-                scored.append((score + fuzz.partial_ratio(typed, folded), row[3], row))
-            scored.sort(key=lambda item: (item[0], item[1]), reverse=True)
-            ordered = [row for _, _, row in scored]
-        chosen = [row[0] for row in ordered[:limit]]
-        posts = await self.archive.get_posts(chosen)
-        return [posts[post_id] for post_id in chosen if post_id in posts]
+            folded = {index: row[2] for index, row in enumerate(rows)}
+            # Prefix and substring matches first; rapidfuzz catches typos and word order.
+            exact = [i for i, title in folded.items() if typed in title]
+            exact.sort(key=lambda i: (not folded[i].startswith(typed), -rows[i][3]))
+            fuzzy = process.extract(typed, folded, scorer=fuzz.WRatio, limit=limit, score_cutoff=50)
+            order = list(dict.fromkeys(exact + [index for _, _, index in fuzzy]))[:limit]
+            ordered = [rows[i] for i in order]
+        posts = await self.archive.get_posts(row[0] for row in ordered)
+        return [posts[row[0]] for row in ordered if row[0] in posts]
 
-    async def _opening_paragraphs(
-        self, title_scores: dict[int, float], seen: set[int]
-    ) -> list[ParagraphRow]:
-        """First paragraphs of posts found by title alone, so they can be ranked with the rest."""
-        missing = [post_id for post_id in title_scores if post_id not in seen]
-        texts = await self.archive.paragraphs_at((post_id, 0) for post_id in missing)
-        return [
-            ParagraphRow(id=0, post_id=post_id, position=0, text=texts[(post_id, 0)], bm25=0.0)
-            for post_id in missing
-            if (post_id, 0) in texts
-        ]
-
-
-def _normalise_bm25(scores: dict[int, float]) -> dict[int, float]:
-    """BM25 (negative, lower is better) -> 0..1 relative to the best."""
-    if not scores:
-        return {}
-    best = min(scores.values())
-    return {key: (value / best if best < 0 else 0.0) for key, value in scores.items()}
-
-
-def _rank(
-    parsed: ParsedQuery, rows: list[ParagraphRow], title_scores: dict[int, float]
-) -> list[tuple[ParagraphRow, float]]:
-    """Score candidates: BM25, share of query words present, fuzzy similarity, title match."""
-    best = min((row.bm25 for row in rows), default=0.0)
-    keywords = set(parsed.keywords)
-    scored = []
-    for row in rows:
-        words = {fold(word) for word in WORD.findall(row.text)}
-        coverage = len(keywords & words) / len(keywords)
-        bm25 = row.bm25 / best if best < 0 else 0.0
-        similarity = fuzz.token_set_ratio(parsed.text, row.text, processor=str.casefold) / 100
-        score = (
-            0.45 * bm25
-            + 0.35 * coverage
-            + 0.20 * similarity
-            + 0.30 * title_scores.get(row.post_id, 0.0)
+    async def did_you_mean(self, query: str, limit: int = 3) -> list[str]:
+        """Corrected spellings of a query and titles close to it, for a search with no hits."""
+        parsed = parse_query(query)
+        if parsed.empty:
+            return []
+        titles = await self._current_titles()
+        concepts = await expand(parsed, self.archive, titles.paragraphs)
+        suggestions: list[str] = []
+        by_word = {c.word: c for c in concepts}
+        corrected = []
+        for term in parsed.terms:
+            concept = by_word.get(term)
+            if concept is not None and concept.corrected and concept.forms:
+                corrected.append(next(iter(concept.forms)))  # the closest, most common guess
+            else:
+                corrected.append(term)
+        if corrected != list(parsed.terms):
+            suggestions.append(" ".join(corrected))
+        close = process.extract(
+            " ".join(parsed.terms),
+            {row[0]: row[2] for row in titles.rows},
+            scorer=fuzz.WRatio,
+            limit=limit,
+            score_cutoff=60,
         )
-        scored.append((row, score))
-    scored.sort(key=lambda item: (-item[1], item[0].post_id, item[0].position))
-    return scored
+        names = {row[0]: row[1] for row in titles.rows}
+        suggestions += [names[post_id] for _, _, post_id in close]
+        return list(dict.fromkeys(suggestions))[:limit]
 
 
-def _spread(
-    ranked: list[tuple[ParagraphRow, float]], per_post: int
-) -> list[tuple[ParagraphRow, float]]:
+def _hit(scored: Scored, posts: dict[int, StoredPost], parsed: ParsedQuery) -> Hit:
+    row = scored.row
+    terms = set(scored.matched) | set(parsed.keywords)
+    return Hit(
+        post=posts[row.post_id],
+        paragraph=row.position,
+        text=row.text,
+        score=round(scored.score, 4),
+        excerpt=make_excerpt(row.text, terms),
+    )
+
+
+def _spread(ranked: list[Scored], per_post: int) -> list[Scored]:
     """Keep rank order but let no post have more than `per_post` hits ahead of other posts."""
     taken: dict[int, int] = defaultdict(int)
     first, rest = [], []
     for item in ranked:
-        post_id = item[0].post_id
-        taken[post_id] += 1
-        (first if taken[post_id] <= per_post else rest).append(item)
+        taken[item.row.post_id] += 1
+        (first if taken[item.row.post_id] <= per_post else rest).append(item)
     return first + rest
-
-
-def _closest_word(term: str, words: dict[str, int]) -> str | None:
-    """The most frequent indexed word within a small edit distance of an unknown term."""
-    if term in words or len(term) < 3 or term.isdigit():
-        return None
-    cutoff = 1 if len(term) <= 4 else 2
-    candidates = process.extract(
-        term, words.keys(), scorer=OSA.distance, score_cutoff=cutoff, limit=20
-    )
-    if not candidates:
-        return None
-    return min(candidates, key=lambda c: (c[1], -words[c[0]]))[0]

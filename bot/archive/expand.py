@@ -1,0 +1,138 @@
+"""From typed words to indexed terms: exact forms, other forms of a word, typo corrections.
+
+Every query keyword becomes a `Concept`: the indexed terms that may stand for it, each with a weight
+(1.0 for the word as typed). Candidates for a typo are kept side by side rather than decided here:
+the paragraphs that hold them together with the other query words decide which reading was meant
+("spce" -> spec or space).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Protocol
+
+import snowballstemmer
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
+
+from .query import STOPWORDS, ParsedQuery
+
+VARIANT_WEIGHT = 0.85  # oracles -> oracle
+COMPLETION_WEIGHT = 0.7  # activ -> activation (an unfinished last word)
+TYPO_WEIGHTS = {1: 0.8, 2: 0.6}  # by edit distance (a transposition counts as one edit)
+MAX_VARIANTS = 4
+MAX_TYPO_CANDIDATES = 3
+_LAST = "\U0010ffff"  # sorts after every other character: "abc" <= term < "abc" + _LAST
+
+_stemmer = snowballstemmer.stemmer("english")
+
+
+class Vocabulary(Protocol):
+    """What expansion needs from the archive (Archive implements it)."""
+
+    async def term_counts(self, terms: list[str]) -> dict[str, tuple[int, int]]: ...
+
+    async def terms_between(
+        self, low: str, high: str, *, min_length: int = 1, max_length: int = 64, limit: int = ...
+    ) -> list[tuple[str, int, int]]: ...
+
+
+@dataclass(slots=True)
+class Concept:
+    """One query keyword and the indexed terms that stand for it."""
+
+    word: str
+    forms: dict[str, float] = field(default_factory=dict)  # term -> weight (1.0 = as typed)
+    documents: dict[str, int] = field(default_factory=dict)  # term -> paragraphs holding it
+    weight: float = 0.0  # importance in the query: inverse document frequency of its best form
+    corrected: bool = False  # the word itself is not in the archive; forms are guesses
+
+    @property
+    def matchable(self) -> bool:
+        return bool(self.forms)
+
+
+async def expand(
+    parsed: ParsedQuery, vocabulary: Vocabulary, paragraphs_total: int
+) -> list[Concept]:
+    """The concepts of a query's keywords, with their indexed forms and weights."""
+    counts = await vocabulary.term_counts(list(parsed.keywords))
+    concepts = []
+    last = parsed.terms[-1] if parsed.open_ended and parsed.terms else None
+    for word in parsed.keywords:
+        concept = Concept(word)
+        paragraphs, titles = counts.get(word, (0, 0))
+        if paragraphs or titles:
+            concept.forms[word] = 1.0
+            concept.documents[word] = paragraphs
+        if len(word) >= 4 and not word.isdigit():
+            await _add_variants(concept, vocabulary)
+        if not concept.forms and word == last and len(word) >= 3:
+            await _add_completions(concept, vocabulary)
+        if not concept.forms and len(word) >= 3 and not word.isdigit():
+            concept.corrected = True
+            await _add_corrections(concept, vocabulary)
+        concept.weight = _idf(concept, paragraphs_total)
+        concepts.append(concept)
+    return concepts
+
+
+def stem(word: str) -> str:
+    return _stemmer.stemWord(word)
+
+
+async def _add_variants(concept: Concept, vocabulary: Vocabulary) -> None:
+    """Other inflections of the word that the archive holds (same English stem)."""
+    root = stem(concept.word)
+    if len(root) < 3:
+        return
+    rows = await vocabulary.terms_between(root, root + _LAST, max_length=len(root) + 6, limit=200)
+    variants = sorted(
+        (row for row in rows if row[0] != concept.word and stem(row[0]) == root),
+        key=lambda row: -row[1],
+    )
+    for term, paragraphs, _ in variants[:MAX_VARIANTS]:
+        concept.forms.setdefault(term, VARIANT_WEIGHT)
+        concept.documents[term] = paragraphs
+
+
+async def _add_completions(concept: Concept, vocabulary: Vocabulary) -> None:
+    """Words the unfinished last word may be the start of, most common first."""
+    rows = await vocabulary.terms_between(concept.word, concept.word + _LAST, limit=2000)
+    for term, paragraphs, _ in sorted(rows, key=lambda row: -row[1])[:MAX_VARIANTS]:
+        concept.forms[term] = COMPLETION_WEIGHT
+        concept.documents[term] = paragraphs
+
+
+async def _add_corrections(concept: Concept, vocabulary: Vocabulary) -> None:
+    """Indexed words within one or two edits of a word the archive does not hold."""
+    word = concept.word
+    max_distance = 1 if len(word) <= 4 else 2
+    low, high = len(word) - max_distance, len(word) + max_distance
+    # Typos rarely touch the first letter; also try the second one for a swapped opening pair.
+    rows: dict[str, tuple[int, int]] = {}
+    for first in dict.fromkeys((word[0], word[1])):
+        for term, paragraphs, titles in await vocabulary.terms_between(
+            first, first + _LAST, min_length=low, max_length=high
+        ):
+            rows[term] = (paragraphs, titles)
+    if not rows:
+        return
+    found = process.extract(
+        word, list(rows), scorer=OSA.distance, score_cutoff=max_distance, limit=50
+    )
+    # Closest first, then the most common; stopwords make poor corrections ("wrold" -> would).
+    found.sort(key=lambda item: (item[1], item[0] in STOPWORDS, -sum(rows[item[0]])))
+    for term, distance, _ in found[:MAX_TYPO_CANDIDATES]:
+        concept.forms[term] = TYPO_WEIGHTS[int(distance)]
+        concept.documents[term] = rows[term][0]
+
+
+def _idf(concept: Concept, total: int) -> float:
+    """Squared IDF of the concept's main form: rare words decide, common words barely count."""
+    if not concept.forms:
+        return 0.0
+    main = max(concept.forms, key=lambda term: concept.forms[term])  # as typed, or best guess
+    documents = concept.documents.get(main, 0)
+    return math.log(1.0 + (total + 1) / (documents + 1)) ** 2

@@ -1,0 +1,367 @@
+"""Scoring candidate paragraphs against a query. Pure functions: no I/O, no database.
+
+A paragraph's score adds up evidence that it is what the user is after:
+- coverage: the share of the query's keywords it holds, weighted by rarity (IDF), where words the
+  post's title already matches count for less (they say which post, not which paragraph);
+- phrase and proximity, in proportion to coverage: the query's words next to each other, in order,
+  or at least close;
+- the title and author of its post matching the query, which weighs more than body text;
+- how many other paragraphs of the same post match (a post about the topic, not a passing mention);
+- for a question, the kind of answer it expects (a duration for "how long", an amount for "how
+  much", a definition for "what is X");
+- BM25 from the full-text index, a little; recency and early position only as tie-breakers.
+Bare headings and table-of-contents lines are discounted, and the paragraph under a heading
+inherits part of the heading's match: people want the section, not its title line.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import re
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from .expand import Concept
+from .models import StoredPost
+from .query import STOPWORDS, ParsedQuery, fold, words_of
+from .store import ParagraphRow
+
+W_BEST = 1.0  # the post's best paragraph, at full weight: which post
+NEXT_IN_POST = 0.85  # a post's second paragraph scores this share of its first, and so on
+W_TIE = 0.01  # the paragraph's own evidence, to order equal posts
+W_PHRASE = 0.6  # as a share of coverage
+W_PROXIMITY = 0.3  # as a share of coverage
+W_TITLE = 1.8
+W_ANSWER = 0.3  # share of coverage added when a question's expected kind of answer is there
+W_SECTION = 0.7  # share of a heading's match passed to the paragraph under it
+W_EVIDENCE = 0.15
+W_BM25 = 0.15
+W_RECENCY = 0.02
+W_POSITION = 0.02
+NAMING_DISCOUNT = 0.35  # a word of the post's title or opening, found again in a paragraph
+HEADING_FACTOR = 0.65
+FULL_LENGTH_WORDS = 30  # shorter paragraphs say less: a quip mentioning a word, a caption
+
+_NUMBERED = re.compile(r"^\s*\d+[.)]\s")  # "13. The Art of the Jailbreak." in a contents list
+_SENTENCE_END = (".", "?", "!", ":", '"', "”", "’", ")", "]")
+
+
+@dataclass(frozen=True, slots=True)
+class Scored:
+    row: ParagraphRow
+    score: float
+    matched: frozenset[str]  # indexed terms of the query found in the paragraph
+
+
+def rank(
+    parsed: ParsedQuery,
+    concepts: Sequence[Concept],
+    rows: Sequence[ParagraphRow],
+    posts: dict[int, StoredPost],
+    ledes: dict[int, str] | None = None,
+) -> list[Scored]:
+    """Score and sort candidate paragraphs, best first. `ledes`: each post's first paragraph.
+
+    Two questions are answered separately. Which post: its title, how many of its paragraphs
+    match, and its best paragraph's full evidence. Which paragraph of that post: evidence where the
+    words that merely name the post (in its title or opening paragraph) count for less. Posts are
+    compared only on the first, paragraphs of one post only on the second.
+    """
+    live = [c for c in concepts if c.matchable and c.weight > 0]
+    total = sum(c.weight for c in live) or 1.0
+    bigrams = _query_bigrams(parsed, concepts)
+    answer = answer_pattern(parsed, live)
+    contexts = {
+        post_id: _PostContext.build(live, post, (ledes or {}).get(post_id, ""), bigrams, total)
+        for post_id, post in posts.items()
+    }
+    evidence = [
+        _evidence(row, live, total, bigrams, answer, contexts.get(row.post_id)) for row in rows
+    ]
+
+    headings = {(e.row.post_id, e.row.position): e for e in evidence if e.heading}
+    best_bm25 = min((row.bm25 for row in rows), default=0.0)
+    by_post: dict[int, list[tuple[float, _Evidence]]] = defaultdict(list)
+    for e in evidence:
+        row = e.row
+        above = None if e.heading else headings.get((row.post_id, row.position - 1))
+        within = (
+            e.paragraph_body
+            + (W_SECTION * above.paragraph_body / HEADING_FACTOR if above else 0.0)
+            + W_BM25 * (row.bm25 / best_bm25 if best_bm25 < 0 else 0.0)
+            + W_POSITION / (1 + row.position / 5)
+        )
+        by_post[row.post_id].append((within, e))
+
+    newest = max((p.published.timestamp() for p in posts.values() if p.published), default=0.0)
+    oldest = min((p.published.timestamp() for p in posts.values() if p.published), default=0.0)
+    scored = []
+    for post_id, candidates in by_post.items():
+        context = contexts.get(post_id)
+        post = posts.get(post_id)
+        matching = sum(e.post_body > 0 for _, e in candidates)
+        recency = 0.0
+        if post is not None and post.published and newest > oldest:
+            recency = (post.published.timestamp() - oldest) / (newest - oldest)
+        post_score = (
+            W_BEST * max(e.post_body for _, e in candidates)
+            + W_TITLE * (context.title_score if context else 0.0)
+            + W_EVIDENCE * min(1.0, math.log1p(matching) / math.log(11))
+            + W_RECENCY * recency
+        )
+        candidates.sort(key=lambda item: (-item[0], item[1].row.position))
+        for place, (within, e) in enumerate(candidates):
+            # The post's best paragraph carries the post's score; each further one a little less.
+            score = post_score * NEXT_IN_POST**place + W_TIE * within
+            scored.append(Scored(e.row, score, e.matched))
+    scored.sort(key=lambda s: (-s.score, s.row.post_id, s.row.position))
+    return scored
+
+
+@dataclass(frozen=True, slots=True)
+class _PostContext:
+    """What a post's title and opening say about the query."""
+
+    title_score: float  # 0..1: how well the query names this post
+    naming: dict[str, float]  # concept word -> held by the title, author or opening paragraph
+    naming_pairs: frozenset[int]  # query word pairs made only of such words
+
+    @classmethod
+    def build(
+        cls,
+        concepts: Sequence[Concept],
+        post: StoredPost,
+        lede: str,
+        bigrams: dict[tuple[str, str], int],
+        total: float,
+    ) -> _PostContext:
+        titled = _title_match(concepts, post)
+        naming = {**_words_match(concepts, set(words_of(lede))), **titled}
+        plain = {c.word for c in concepts}
+        pairs = frozenset(
+            index
+            for (a, b), index in bigrams.items()
+            if all(word in naming or word in STOPWORDS or word not in plain for word in (a, b))
+        )
+        score = _title_score(concepts, post, titled, total) if titled else 0.0
+        return cls(score, naming, pairs)
+
+
+@dataclass(frozen=True, slots=True)
+class _Evidence:
+    row: ParagraphRow
+    post_body: float  # the paragraph's evidence for its post: every word at full weight
+    paragraph_body: float  # its evidence among the post's paragraphs: naming words discounted
+    heading: bool
+    matched: frozenset[str]
+
+
+def _evidence(
+    row: ParagraphRow,
+    concepts: Sequence[Concept],
+    total: float,
+    bigrams: dict[tuple[str, str], int],
+    answer: list[tuple[re.Pattern[str], float]],
+    context: _PostContext | None,
+) -> _Evidence:
+    words = words_of(row.text)
+    positions = _positions(words)
+    naming = context.naming if context else {}
+    full = discounted = 0.0
+    matched: set[str] = set()
+    spots: list[list[int]] = []
+    for concept in concepts:
+        strength, where, terms = _match(concept, positions)
+        if strength:
+            full += concept.weight * strength
+            discounted += (
+                concept.weight * strength * (NAMING_DISCOUNT if naming.get(concept.word) else 1)
+            )
+            matched |= terms
+            spots.append(where)
+    proximity = _proximity(spots)
+    answers = W_ANSWER * max(
+        (cue for pattern, cue in answer if pattern.search(row.text)), default=0
+    )
+    phrase_full = _phrase(words, bigrams)
+    phrase_own = _phrase(words, bigrams, context.naming_pairs if context else frozenset())
+    shape = 1.0
+    heading = False
+    if phrase_full < 0.99:  # an exact phrase is what was asked for, however short
+        heading = looks_like_heading(row.text, len(words))
+        shape = (
+            HEADING_FACTOR if heading else 0.75 + 0.25 * min(1.0, len(words) / FULL_LENGTH_WORDS)
+        )
+
+    def body(coverage: float, phrase: float) -> float:
+        return (
+            shape * coverage / total * (1 + W_PHRASE * phrase + W_PROXIMITY * proximity + answers)
+        )
+
+    return _Evidence(
+        row, body(full, phrase_full), body(discounted, phrase_own), heading, frozenset(matched)
+    )
+
+
+def _positions(words: list[str]) -> dict[str, list[int]]:
+    positions: dict[str, list[int]] = defaultdict(list)
+    for index, word in enumerate(words):
+        positions[word].append(index)
+    return positions
+
+
+def _match(concept: Concept, positions: dict[str, list[int]]) -> tuple[float, list[int], set[str]]:
+    """How strongly a paragraph holds a concept (its best form's weight), where, and which forms."""
+    strength, where, terms = 0.0, [], set()
+    for term, weight in concept.forms.items():
+        found = positions.get(term)
+        if found:
+            strength = max(strength, weight)
+            where.extend(found)
+            terms.add(term)
+    return strength, where, terms
+
+
+def _title_match(concepts: Sequence[Concept], post: StoredPost) -> dict[str, float]:
+    """concept word -> strength with which the post's title or author holds it."""
+    words = set(words_of(post.title))
+    if post.author:
+        words.update(words_of(post.author))
+    return _words_match(concepts, words)
+
+
+def _words_match(concepts: Sequence[Concept], words: set[str]) -> dict[str, float]:
+    """concept word -> strength with which a set of words holds it."""
+    result = {}
+    for concept in concepts:
+        strength = max((w for term, w in concept.forms.items() if term in words), default=0.0)
+        if strength:
+            result[concept.word] = strength
+    return result
+
+
+def _query_bigrams(parsed: ParsedQuery, concepts: Sequence[Concept]) -> dict[tuple[str, str], int]:
+    """Adjacent word pairs of the query, in every indexed form, mapped to the pair they stand for.
+
+    Pairs of two stopwords ("in a") say nothing and are left out.
+    """
+    forms = {c.word: c.forms for c in concepts}
+    pairs: dict[tuple[str, str], int] = {}
+    for index, (first, second) in enumerate(zip(parsed.words, parsed.words[1:], strict=False)):
+        if first in STOPWORDS and second in STOPWORDS:
+            continue
+        for a in forms.get(first) or (first,):
+            for b in forms.get(second) or (second,):
+                pairs.setdefault((a, b), index)
+    return pairs
+
+
+def _title_score(
+    concepts: Sequence[Concept], post: StoredPost, matched: dict[str, float], total: float
+) -> float:
+    """How well the query names this post, 0..1: the share of the query found in the title or
+    author (super-linear: a title sharing one word of five is weak evidence), times how much of
+    the title the query covers (a query that is the title scores 1)."""
+    found = sum(c.weight * matched.get(c.word, 0.0) for c in concepts) / total
+    title_words = [w for w in words_of(post.title) if w not in STOPWORDS]
+    if not title_words:
+        return found**1.5
+    query_forms = {term for c in concepts for term in c.forms}
+    covered = sum(word in query_forms for word in title_words) / len(title_words)
+    return found**1.5 * (0.5 + 0.5 * covered)
+
+
+def _phrase(
+    words: list[str], bigrams: dict[tuple[str, str], int], ignored: set[int] = frozenset()
+) -> float:
+    """Share of the query's adjacent word pairs that occur adjacent in the paragraph."""
+    if not bigrams:
+        return 0.0
+    found = {bigrams[pair] for pair in itertools.pairwise(words) if pair in bigrams}
+    return len(found - ignored) / len(set(bigrams.values()))
+
+
+def _proximity(spots: list[list[int]]) -> float:
+    """1.0 when the matched concepts sit side by side, falling as the window holding them grows."""
+    if len(spots) < 2:
+        return 0.0
+    events = sorted((position, index) for index, where in enumerate(spots) for position in where)
+    need = len(spots)
+    counts: dict[int, int] = defaultdict(int)
+    covered = 0
+    best = math.inf
+    left = 0
+    for _right, (position, index) in enumerate(events):
+        counts[index] += 1
+        if counts[index] == 1:
+            covered += 1
+        while covered == need:
+            best = min(best, position - events[left][0] + 1)
+            counts[events[left][1]] -= 1
+            if counts[events[left][1]] == 0:
+                covered -= 1
+            left += 1
+    return min(1.0, need / best) if best < math.inf else 0.0
+
+
+def looks_like_heading(text: str, word_count: int | None = None) -> bool:
+    """A bare heading, a one-line list item or a table-of-contents entry."""
+    if word_count is None:
+        word_count = len(words_of(text))
+    stripped = text.rstrip()
+    if word_count <= 8 and not stripped.endswith(_SENTENCE_END):
+        return True
+    return bool(_NUMBERED.match(text)) and word_count <= 20
+
+
+# --- what kind of answer a question asks for -----------------------------------------------------
+
+_AMOUNT = r"[$€£]\s?\d|\b\d[\d,.]*\s*(?:k|m|bn|%|percent|dollars?|usd|million|billion|thousand)\b"
+_ANSWER_KINDS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(question, re.I), answer)
+    for question, answer in (
+        (
+            r"^how (?:long|much time)\b",
+            r"\b\d[\d,.]*\s*(?:-\s*\d+\s*)?(?:seconds?|minutes?|mins?|hours?|hrs?|days?|weeks?"
+            r"|months?|years?)\b|\b(?:minutes|hours|days|weeks|months|years)\b",
+        ),
+        (r"^how much\b|\b(?:cost|costs|price|budget|money|funding)\b", _AMOUNT),
+        (r"^when\b|\bwhat (?:year|date|time)\b", r"\b(?:1[5-9]\d\d|20\d\d)\b|\b(?:ago|since)\b"),
+        (r"^why\b", r"\b(?:because|since|reason|so that|due to|in order to|explains?)\b"),
+        (r"^(?:who|which (?:person|people|thinkers?|authors?))\b", r"\b[A-Z][a-z]+ [A-Z][a-z]+"),
+    )
+)
+_HOW_MANY = re.compile(r"^how many (\w+)", re.I)
+_NUMBER_WORDS = r"(?:two|three|four|five|six|seven|eight|nine|ten|dozens?|hundreds?|thousands?)"
+_DEFINITION_QUESTION = re.compile(
+    r"^(?:what(?:'s| is| are| does)|define|definition of|meaning of)\s+(?:an? |the )?", re.I
+)
+
+
+def answer_pattern(
+    parsed: ParsedQuery, concepts: Sequence[Concept]
+) -> list[tuple[re.Pattern[str], float]]:
+    """Patterns the answer to a question is likely to contain, each with the strength of the cue
+    (an empty list for queries that are not questions)."""
+    text = parsed.text
+    if _DEFINITION_QUESTION.match(text) and concepts:
+        # "What is DReST?": where the term is introduced. An expansion in parentheses,
+        # "Discounted Reward for ... (DReST)", is the surest sign; "DReST is ..." a weaker one.
+        subject = max(concepts, key=lambda c: c.weight)
+        forms = "|".join(re.escape(term) for term in subject.forms)
+        return [
+            (re.compile(rf"\w\s+\((?:{forms})\)", re.I), 1.0),
+            (re.compile(rf"\b(?:{forms})\b,?\s+(?:is|are|means|refers|stands)\b", re.I), 0.5),
+        ]
+    if (many := _HOW_MANY.match(text)) is not None:
+        # "how many days ...": a number of days, not any number.
+        noun = next((c for c in concepts if c.word == fold(many.group(1))), None)
+        units = "|".join(re.escape(term) for term in (noun.forms if noun else (many.group(1),)))
+        return [
+            (re.compile(rf"(?:\b\d[\d,.]*|\b{_NUMBER_WORDS})\W{{0,3}}(?:{units})\b", re.I), 1.0)
+        ]
+    return [
+        (re.compile(answer), 1.0) for question, answer in _ANSWER_KINDS if question.search(text)
+    ]
