@@ -15,11 +15,16 @@ from .feedserver import FeedServer
 FIXTURES = Path(__file__).parent / "fixtures"
 
 
-@pytest.fixture
-def shipped_dump() -> Path:
+@pytest.fixture(scope="session")
+def shipped_dump_path() -> Path:
     path = shipped_archive()
     assert path is not None, "the shipped archive must be in data/"
     return path
+
+
+@pytest.fixture
+def shipped_dump(shipped_dump_path) -> Path:
+    return shipped_dump_path
 
 
 @pytest.fixture
