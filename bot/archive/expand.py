@@ -45,12 +45,19 @@ class Concept:
     word: str
     forms: dict[str, float] = field(default_factory=dict)  # term -> weight (1.0 = as typed)
     documents: dict[str, int] = field(default_factory=dict)  # term -> paragraphs holding it
+    title_documents: dict[str, int] = field(default_factory=dict)  # term -> titles holding it
     weight: float = 0.0  # importance in the query: inverse document frequency of its best form
     corrected: bool = False  # the word itself is not in the archive; forms are guesses
 
     @property
     def matchable(self) -> bool:
         return bool(self.forms)
+
+    def add(self, term: str, weight: float, paragraphs: int, titles: int) -> None:
+        """Let `term` stand for the concept (keeping a higher weight it already has)."""
+        self.forms[term] = max(weight, self.forms.get(term, 0.0))
+        self.documents[term] = paragraphs
+        self.title_documents[term] = titles
 
 
 async def expand(
@@ -64,8 +71,7 @@ async def expand(
         concept = Concept(word)
         paragraphs, titles = counts.get(word, (0, 0))
         if paragraphs or titles:
-            concept.forms[word] = 1.0
-            concept.documents[word] = paragraphs
+            concept.add(word, 1.0, paragraphs, titles)
         if len(word) >= 4 and not word.isdigit():
             await _add_variants(concept, vocabulary)
         if not concept.forms and word == last and len(word) >= 3:
@@ -92,17 +98,15 @@ async def _add_variants(concept: Concept, vocabulary: Vocabulary) -> None:
         (row for row in rows if row[0] != concept.word and stem(row[0]) == root),
         key=lambda row: -row[1],
     )
-    for term, paragraphs, _ in variants[:MAX_VARIANTS]:
-        concept.forms.setdefault(term, VARIANT_WEIGHT)
-        concept.documents[term] = paragraphs
+    for term, paragraphs, titles in variants[:MAX_VARIANTS]:
+        concept.add(term, VARIANT_WEIGHT, paragraphs, titles)
 
 
 async def _add_completions(concept: Concept, vocabulary: Vocabulary) -> None:
     """Words the unfinished last word may be the start of, most common first."""
     rows = await vocabulary.terms_between(concept.word, concept.word + _LAST, limit=2000)
-    for term, paragraphs, _ in sorted(rows, key=lambda row: -row[1])[:MAX_VARIANTS]:
-        concept.forms[term] = COMPLETION_WEIGHT
-        concept.documents[term] = paragraphs
+    for term, paragraphs, titles in sorted(rows, key=lambda row: -row[1])[:MAX_VARIANTS]:
+        concept.add(term, COMPLETION_WEIGHT, paragraphs, titles)
 
 
 async def _add_corrections(concept: Concept, vocabulary: Vocabulary) -> None:
@@ -125,8 +129,7 @@ async def _add_corrections(concept: Concept, vocabulary: Vocabulary) -> None:
     # Closest first, then the most common; stopwords make poor corrections ("wrold" -> would).
     found.sort(key=lambda item: (item[1], item[0] in STOPWORDS, -sum(rows[item[0]])))
     for term, distance, _ in found[:MAX_TYPO_CANDIDATES]:
-        concept.forms[term] = TYPO_WEIGHTS[int(distance)]
-        concept.documents[term] = rows[term][0]
+        concept.add(term, TYPO_WEIGHTS[int(distance)], *rows[term])
 
 
 def _idf(concept: Concept, total: int) -> float:

@@ -18,6 +18,7 @@ _URL = re.compile(r"\b(?:https?://|www\.)\S+", re.I)
 _COMMAND_PREFIX = re.compile(r"^\s*(?:[/!?.]\s*(?:search|find|s)\b|(?:search|find)\s*:)\s*", re.I)
 _MENTION = re.compile(r"<(?:@[!&]?|#|a?:\w+:)\d+>|@(?:everyone|here)\b")
 _ENDS_MID_WORD = re.compile(r"[^\W_]$")
+_COMBINING = re.compile(r"[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
 
 STOPWORDS = frozenset(
     """a about above after again against all am an and any are as at be because been before being
@@ -59,8 +60,12 @@ def fold(word: str) -> str:
 
 
 def words_of(text: str) -> list[str]:
-    """The folded words of a text, in order."""
-    return [fold(word) for word in WORD.findall(text)]
+    """The folded words of a text, in order (the same words `fold` gives, word by word)."""
+    # Normalising the whole text at once is several times faster than folding word by word.
+    text = text.casefold()
+    if not text.isascii():
+        text = _COMBINING.sub("", unicodedata.normalize("NFKD", text))
+    return WORD.findall(text)
 
 
 def parse_query(raw: str) -> ParsedQuery:

@@ -73,8 +73,18 @@ def rank(
     total = sum(c.weight for c in live) or 1.0
     bigrams = _query_bigrams(parsed, concepts)
     answer = answer_pattern(parsed, live)
+    candidates_in_post: dict[int, int] = defaultdict(int)
+    for row in rows:
+        candidates_in_post[row.post_id] += 1
     contexts = {
-        post_id: _PostContext.build(live, post, (ledes or {}).get(post_id, ""), bigrams, total)
+        post_id: _PostContext.build(
+            live,
+            post,
+            # Naming words only matter to choose between paragraphs of one post.
+            (ledes or {}).get(post_id, "") if candidates_in_post[post_id] > 1 else "",
+            bigrams,
+            total,
+        )
         for post_id, post in posts.items()
     }
     evidence = [

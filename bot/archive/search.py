@@ -32,7 +32,7 @@ from .store import Archive, Filters, ParagraphRow
 log = logging.getLogger(__name__)
 
 Sort = Literal["relevance", "date"]
-CANDIDATES = 150  # paragraphs ranked in Python per query
+CANDIDATES = 100  # paragraphs ranked in Python per query
 TITLE_CANDIDATES = 20  # posts found by title or author
 TITLE_POSTS_SEARCHED = 3  # of those, posts whose own paragraphs are searched for the other words
 OPENING_PARAGRAPHS = 3
@@ -40,7 +40,8 @@ HEADINGS_FOLLOWED = 20  # candidate headings whose next paragraph joins the cand
 # BM25 costs about a microsecond per posting; a query whose words are all common would read
 # hundreds of thousands. Retrieval ranks with the rarest forms up to this many postings; when even
 # the rarest exceeds it, it takes the newest paragraphs holding all the words instead.
-POSTINGS_BUDGET = 20_000
+POSTINGS_BUDGET = 10_000
+TITLE_BUDGET = 2_000  # a form in more titles than this says little about which post is meant
 PER_POST = 2  # at most this many paragraphs of one post before every other post had its turn
 DATE_SORT_POOL = 50  # with sort="date": the most relevant this many, newest first
 
@@ -74,7 +75,6 @@ class _Titles:
 
     version: int
     rows: list[tuple[int, str, str, int]]  # (post id, title, folded title, published)
-    paragraphs: int  # paragraphs in the archive, for IDF
 
 
 class Searcher:
@@ -101,20 +101,26 @@ class Searcher:
         parsed = parse_query(query)
         if parsed.empty or limit == 0:
             return []
-        titles = await self._current_titles()
-        concepts = await expand(parsed, self.archive, titles.paragraphs)
+        concepts = await expand(parsed, self.archive, await self.archive.paragraph_estimate())
         if not any(concept.matchable for concept in concepts):
             return []
         filters = Filters(author=author, after=after, before=before)
         rows = await self._candidates(concepts, filters)
-        posts = await self.archive.get_posts({row.post_id for row in rows})
-        ledes = {row.post_id: row.text for row in await self.archive.opening_paragraphs(posts, 1)}
+        posts = await self.archive.get_posts(
+            {row.post_id for row in rows}, count_paragraphs=False
+        )
+        several = {row.post_id for row in rows} - _single_candidates(rows)
+        ledes = {
+            row.post_id: row.text for row in await self.archive.opening_paragraphs(several, 1)
+        }
         ranked = _spread(rank(parsed, concepts, rows, posts, ledes), PER_POST)
         if sort == "date":
             pool = ranked[:DATE_SORT_POOL]
             pool.sort(key=lambda s: posts[s.row.post_id].published or datetime.min, reverse=True)
             ranked = pool + ranked[DATE_SORT_POOL:]
-        return [_hit(scored, posts, parsed) for scored in ranked[offset : offset + limit]]
+        window = ranked[offset : offset + limit]
+        counted = await self.archive.get_posts(scored.row.post_id for scored in window)
+        return [_hit(scored, counted, parsed) for scored in window]
 
     async def _candidates(
         self, concepts: Sequence[Concept], filters: Filters
@@ -135,7 +141,13 @@ class Searcher:
             rarest = sorted(live, key=lambda c: min(c.documents.values(), default=0))[:3]
             groups = [list(c.forms) for c in rarest]
             rows = await self.archive.match_paragraphs_newest(fts_all(groups), CANDIDATES, filters)
-        title_posts = await self.archive.match_posts(fts_any(every_form), TITLE_CANDIDATES, filters)
+        # Titles are few and short, but a common word is in thousands of them too.
+        title_forms = [t for c in live for t, n in c.title_documents.items() if n <= TITLE_BUDGET]
+        title_posts = (
+            await self.archive.match_posts(fts_any(title_forms), TITLE_CANDIDATES, filters)
+            if title_forms
+            else []
+        )
         searched = [post_id for post_id, _ in title_posts[:TITLE_POSTS_SEARCHED]]
         expression = fts_any(chosen)
         for post_id in searched:
@@ -165,8 +177,7 @@ class Searcher:
                     (post_id, title, fold(title), published or 0)
                     for post_id, title, published in await self.archive.titles()
                 ]
-                total = await self.archive.paragraph_count()
-                self._titles = _Titles(version, rows, total)
+                self._titles = _Titles(version, rows)
         return self._titles
 
     async def suggest_titles(self, prefix: str, limit: int = 25) -> list[StoredPost]:
@@ -195,7 +206,7 @@ class Searcher:
         if parsed.empty:
             return []
         titles = await self._current_titles()
-        concepts = await expand(parsed, self.archive, titles.paragraphs)
+        concepts = await expand(parsed, self.archive, await self.archive.paragraph_estimate())
         suggestions: list[str] = []
         by_word = {c.word: c for c in concepts}
         corrected = []
@@ -229,6 +240,14 @@ def _hit(scored: Scored, posts: dict[int, StoredPost], parsed: ParsedQuery) -> H
         score=round(scored.score, 4),
         excerpt=make_excerpt(row.text, terms),
     )
+
+
+def _single_candidates(rows: Sequence[ParagraphRow]) -> set[int]:
+    """Posts with exactly one candidate paragraph (nothing to choose between)."""
+    counts: dict[int, int] = defaultdict(int)
+    for row in rows:
+        counts[row.post_id] += 1
+    return {post_id for post_id, count in counts.items() if count == 1}
 
 
 def _spread(ranked: list[Scored], per_post: int) -> list[Scored]:

@@ -295,19 +295,21 @@ class Archive:
         posts = await self.get_posts([post_id])
         return posts.get(post_id)
 
-    async def get_posts(self, post_ids: Iterable[int]) -> dict[int, StoredPost]:
-        """Metadata of several posts, by id."""
+    async def get_posts(
+        self, post_ids: Iterable[int], *, count_paragraphs: bool = True
+    ) -> dict[int, StoredPost]:
+        """Metadata of several posts, by id (paragraph_count stays 0 unless counted)."""
         ids = list(dict.fromkeys(post_ids))
         if not ids:
             return {}
         marks = ",".join("?" * len(ids))
+        count = (
+            "(SELECT count(*) FROM paragraphs WHERE paragraphs.post_id = posts.id)"
+            if count_paragraphs
+            else "0"
+        )
         async with self._reader.execute(
-            f"""
-            SELECT {_POST_COLUMNS},
-                   (SELECT count(*) FROM paragraphs WHERE paragraphs.post_id = posts.id)
-            FROM posts WHERE posts.id IN ({marks})
-            """,
-            ids,
+            f"SELECT {_POST_COLUMNS}, {count} FROM posts WHERE posts.id IN ({marks})", ids
         ) as cursor:
             return {row[0]: _stored_post(row) for row in await cursor.fetchall()}
 
@@ -471,17 +473,21 @@ class Archive:
         if not keys:
             return []
         values = ",".join("(?, ?)" for _ in keys)
+        # A join, not "(post_id, position) IN (VALUES ...)", which SQLite answers by a full scan.
         async with self._reader.execute(
             f"""
-            SELECT id, post_id, position, text, 0.0 FROM paragraphs
-            WHERE (post_id, position) IN (VALUES {values})
+            WITH wanted (post_id, position) AS (VALUES {values})
+            SELECT p.id, p.post_id, p.position, p.text, 0.0
+            FROM wanted JOIN paragraphs AS p
+                ON p.post_id = wanted.post_id AND p.position = wanted.position
             """,
             [value for key in keys for value in key],
         ) as cursor:
             return [ParagraphRow(*row) for row in await cursor.fetchall()]
 
-    async def paragraph_count(self) -> int:
-        async with self._reader.execute("SELECT count(*) FROM paragraphs") as cursor:
+    async def paragraph_estimate(self) -> int:
+        """About how many paragraphs the archive holds (the highest id: instant, and close)."""
+        async with self._reader.execute("SELECT coalesce(max(id), 0) FROM paragraphs") as cursor:
             return (await cursor.fetchone())[0]
 
     async def match_posts(
