@@ -106,13 +106,9 @@ class Searcher:
             return []
         filters = Filters(author=author, after=after, before=before)
         rows = await self._candidates(concepts, filters)
-        posts = await self.archive.get_posts(
-            {row.post_id for row in rows}, count_paragraphs=False
-        )
+        posts = await self.archive.get_posts({row.post_id for row in rows}, count_paragraphs=False)
         several = {row.post_id for row in rows} - _single_candidates(rows)
-        ledes = {
-            row.post_id: row.text for row in await self.archive.opening_paragraphs(several, 1)
-        }
+        ledes = {row.post_id: row.text for row in await self.archive.opening_paragraphs(several, 1)}
         ranked = _spread(rank(parsed, concepts, rows, posts, ledes), PER_POST)
         if sort == "date":
             pool = ranked[:DATE_SORT_POOL]
