@@ -1,0 +1,494 @@
+"""The poller: fetch each followed feed once per round, ingest, then announce through the outbox.
+
+A round has two halves. Polling: every due feed is fetched (conditional GET), parsed and ingested
+into the archive, and the items it shows are remembered. Announcing (only with an Announcer):
+subscriptions decide about the posts their feed shows that they have not seen, and the outbox
+sends what waits, each message claimed before it is sent and marked sent after, so a restart or a
+crash never posts twice. A failure in one feed or one channel is logged and the rest go on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import math
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+import aiohttp
+
+from ..archive.feed import FeedError, parse_feed
+from ..archive.fetch import (
+    DEFAULT_MAX_BYTES,
+    DEFAULT_MAX_REDIRECTS,
+    DEFAULT_TIMEOUT,
+    FetchError,
+    fetch,
+)
+from ..archive.models import SourceDocument
+from ..archive.store import Archive
+from .announcer import (
+    Announcer,
+    ChannelGone,
+    MissingPermission,
+    RateLimited,
+    Rejected,
+    TransientError,
+)
+from .compose import (
+    DIGEST_AFTER,
+    DIGEST_MAX,
+    announced_post,
+    notice_announcement,
+    pause_notice,
+    post_announcement,
+)
+from .models import (
+    Announcement,
+    AnnouncementKind,
+    Feed,
+    Group,
+    OutboxState,
+    Subscription,
+    matches_keywords,
+)
+from .schedule import PollPolicy
+from .store import FeedStore
+
+log = logging.getLogger(__name__)
+
+OPENING_PARAGRAPHS = 3  # enough for an excerpt and for most keyword filters' purposes
+FIRST_RETRY = 30.0  # seconds before a failed send is tried again; doubles, up to the interval
+# A claimed message belongs to the process that claimed it for this long: time enough to send it.
+# After a crash the next process waits this long, then looks for it before sending it again.
+CLAIM_LEASE = 300
+
+
+@dataclass(slots=True)
+class FeedReport:
+    """What polling one feed did."""
+
+    feed: Feed
+    outcome: str  # fetched | not_modified | failed | skipped
+    status: int | None = None
+    items: int = 0  # posts the feed shows
+    new: int = 0  # posts new to the archive
+    updated: int = 0
+    error: str | None = None
+    warnings: list[str] = field(default_factory=list)
+    paused_now: bool = False
+
+
+@dataclass(slots=True)
+class DeliveryReport:
+    """What announcing did in one round."""
+
+    baselines: int = 0  # subscriptions that marked their feed's backlog seen
+    enqueued: int = 0  # (subscription, post) decisions recorded
+    messages: int = 0  # messages sent
+    posts: int = 0  # posts announced in them
+    digests: int = 0
+    notices: int = 0
+    recovered: int = 0  # messages found already sent after a crash, not sent again
+    deferred: int = 0  # messages to retry later (rate limit, Discord or network failure)
+    failed: int = 0  # messages Discord refused for good
+    broken: list[tuple[int, str]] = field(default_factory=list)  # (subscription id, reason)
+
+
+@dataclass(slots=True)
+class RoundReport:
+    feeds: list[FeedReport]
+    delivery: DeliveryReport | None  # None: no announcer, ingest only
+
+
+class Poller:
+    """Polls the followed feeds and announces their new posts through an Announcer."""
+
+    def __init__(
+        self,
+        archive: Archive,
+        *,
+        announcer: Announcer | None = None,
+        policy: PollPolicy | None = None,
+        timeout: float = DEFAULT_TIMEOUT,
+        max_bytes: int = DEFAULT_MAX_BYTES,
+        max_redirects: int = DEFAULT_MAX_REDIRECTS,
+        concurrency: int = 4,
+        digest_after: int = DIGEST_AFTER,
+        digest_max: int = DIGEST_MAX,
+        clock: Callable[[], float] = time.time,
+    ):
+        self.archive = archive
+        self.store = FeedStore(archive)
+        self.announcer = announcer
+        self.policy = policy or PollPolicy()
+        self.timeout = timeout
+        self.max_bytes = max_bytes
+        self.max_redirects = max_redirects
+        self.digest_after = digest_after
+        self.digest_max = digest_max
+        self.clock = clock
+        self._fetching = asyncio.Semaphore(concurrency)
+        self._session: aiohttp.ClientSession | None = None
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    # --- lifecycle -----------------------------------------------------------------------------
+
+    def start(self) -> asyncio.Task[None]:
+        """Run the loop in a background task (kept here, so it is not garbage-collected)."""
+        if self._task is None or self._task.done():
+            self._task = asyncio.create_task(self.run(), name="feed-poller")
+            self._task.add_done_callback(_log_exit)
+        return self._task
+
+    def wake(self) -> None:
+        """Poll and announce now instead of at the next scheduled time (after /announce add)."""
+        self._wake.set()
+
+    async def close(self) -> None:
+        """Stop the loop and close the HTTP session; safe to call twice."""
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+
+    async def __aenter__(self) -> Poller:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.close()
+
+    async def run(self) -> None:
+        """Poll and announce until cancelled; a failing round is logged and the next one comes."""
+        log.info("feed poller started (every %g s)", self.policy.interval)
+        while True:
+            self._wake.clear()
+            try:
+                await self.run_round()
+            except Exception:
+                log.exception("feed round failed; the next round tries again")
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(await self._seconds_to_next()):
+                    await self._wake.wait()
+
+    # --- one round -----------------------------------------------------------------------------
+
+    async def run_round(
+        self, *, extra_urls: Iterable[str] = (), keep_interval: bool = True
+    ) -> RoundReport:
+        """Poll every due feed once (and `extra_urls`), then announce if there is an announcer.
+
+        keep_interval=False (for `poll --once` from cron) polls feeds whose interval has not
+        elapsed yet; a feed backing off after failures or a Retry-After still waits.
+        """
+        feeds = {feed.id: feed for feed in await self.store.followed_feeds()}
+        for url in extra_urls:
+            feed = await self.store.ensure_feed(url, self.clock())
+            feeds.setdefault(feed.id, feed)
+        reports = await asyncio.gather(
+            *(self._poll_guarded(feed, keep_interval) for feed in feeds.values())
+        )
+        delivery = await self.announce() if self.announcer is not None else None
+        return RoundReport(list(reports), delivery)
+
+    async def _poll_guarded(self, feed: Feed, keep_interval: bool) -> FeedReport:
+        if not self._due(feed, keep_interval):
+            return FeedReport(feed, "skipped")
+        async with self._fetching:
+            try:
+                return await self.poll_feed(feed)
+            except Exception as exc:  # a bug or a database failure: this feed only
+                log.exception("polling %s failed", feed.url)
+                return FeedReport(feed, "failed", error=f"internal error: {exc!r}")
+
+    def _due(self, feed: Feed, keep_interval: bool) -> bool:
+        if feed.next_poll is None:
+            return True
+        due = self.clock() >= feed.next_poll.timestamp()
+        if keep_interval:
+            return due
+        return due or feed.consecutive_failures == 0
+
+    async def poll_feed(self, feed: Feed) -> FeedReport:
+        """Fetch, parse and ingest one feed now, and record how it went."""
+        now = self.clock()
+        try:
+            result = await fetch(
+                feed.url,
+                session=self._http(),
+                etag=feed.etag,
+                last_modified=feed.last_modified,
+                timeout=self.timeout,
+                max_bytes=self.max_bytes,
+                max_redirects=self.max_redirects,
+            )
+            if result.not_modified:
+                await self.store.record_not_modified(
+                    feed.id, now=now, next_poll=self.policy.after_success(now)
+                )
+                log.debug("%s: not modified", feed.url)
+                return FeedReport(await self._reload(feed), "not_modified", status=304)
+            # Parsing a big feed takes a while; keep it off the loop the bot's gateway shares.
+            document = await asyncio.to_thread(parse_feed, result.body, feed.url)
+        except (FetchError, FeedError) as exc:
+            status = exc.status if isinstance(exc, FetchError) else 200
+            retry_after = exc.retry_after if isinstance(exc, FetchError) else None
+            return await self._failed(feed, now, status, str(exc), retry_after)
+        ingest = await self.archive.ingest(document)
+        post_ids = list(dict.fromkeys(ingest.post_ids))
+        # A damaged document may have lost items; without validators the next poll gets it whole
+        # instead of a 304 that would hide the lost items until the feed changes.
+        damaged = _damaged(document)
+        await self.store.record_fetched(
+            feed.id,
+            now=now,
+            status=result.status,
+            etag=None if damaged else result.etag,
+            last_modified=None if damaged else result.last_modified,
+            title=document.title,
+            post_ids=post_ids,
+            next_poll=self.policy.after_success(now),
+        )
+        if feed.paused:
+            log.warning("%s answers again; announcements resume", feed.url)
+        return FeedReport(
+            await self._reload(feed),
+            "fetched",
+            status=result.status,
+            items=len(post_ids),
+            new=ingest.new,
+            updated=ingest.updated,
+            warnings=list(ingest.warnings),
+        )
+
+    async def _failed(
+        self, feed: Feed, now: float, status: int | None, error: str, retry_after: float | None
+    ) -> FeedReport:
+        notice = pause_notice(feed.name, self.policy.pause_after, error, self.policy.paused_retry)
+        updated, paused_now = await self.store.record_failure(
+            feed.id,
+            now=now,
+            status=status,
+            error=error,
+            retry_after=retry_after,
+            policy=self.policy,
+            pause_notice=notice,
+        )
+        if paused_now:
+            log.error(
+                "%s failed %d times in a row; paused, its channels are told: %s",
+                feed.url,
+                updated.consecutive_failures,
+                error,
+            )
+        else:
+            log.warning(
+                "%s: %s (failure %d in a row; next try at %s)",
+                feed.url,
+                error,
+                updated.consecutive_failures,
+                updated.next_poll,
+            )
+        return FeedReport(updated, "failed", status=status, error=error, paused_now=paused_now)
+
+    async def _reload(self, feed: Feed) -> Feed:
+        return await self.store.feed(feed.id) or feed
+
+    def _http(self) -> aiohttp.ClientSession:
+        if self._session is None or self._session.closed:
+            self._session = aiohttp.ClientSession()
+        return self._session
+
+    # --- announcing ----------------------------------------------------------------------------
+
+    async def announce(self) -> DeliveryReport:
+        """Decide about the posts feeds show, then send what waits in the outbox."""
+        if self.announcer is None:
+            raise RuntimeError("announce() needs an announcer")
+        report = DeliveryReport()
+        now = self.clock()
+        report.baselines = await self.store.take_baselines(now)
+        report.enqueued = await self._enqueue(now)
+        for subscription in await self.store.waiting_subscriptions():
+            try:
+                await self._deliver(subscription, report)
+            except Exception:  # a bug or a database failure: this channel only
+                log.exception(
+                    "announcing in channel %d (subscription %d) failed",
+                    subscription.channel_id,
+                    subscription.id,
+                )
+        return report
+
+    async def _enqueue(self, now: float) -> int:
+        """Record, for each post a subscription has not seen, whether it is to be announced."""
+        candidates = await self.store.candidates()
+        keyword_posts = {c.post_id for c in candidates if c.keywords}
+        posts = await self.archive.get_posts(keyword_posts)
+        bodies = {post_id: await self.archive.get_paragraphs(post_id) for post_id in posts}
+        decisions: list[tuple[int, int, OutboxState]] = []
+        in_channel: set[tuple[int, int]] = set()
+        for candidate in candidates:
+            key = (candidate.channel_id, candidate.post_id)
+            if candidate.in_channel or key in in_channel:
+                state = OutboxState.DUPLICATE
+            elif candidate.keywords and not (
+                candidate.post_id in posts
+                and matches_keywords(
+                    candidate.keywords,
+                    posts[candidate.post_id].title,
+                    bodies[candidate.post_id],
+                )
+            ):
+                state = OutboxState.FILTERED
+            else:
+                state = OutboxState.PENDING
+                in_channel.add(key)
+            decisions.append((candidate.subscription_id, candidate.post_id, state))
+        return await self.store.enqueue(decisions, now) if decisions else 0
+
+    async def _deliver(self, subscription: Subscription, report: DeliveryReport) -> None:
+        """Send a subscription's waiting messages in order; stop at the first that must wait."""
+        feed = await self.store.feed(subscription.feed_id)
+        if feed is None:
+            return
+        claimed = await self.store.claimed_groups(subscription.id)
+        if any(group.not_before > self.clock() for group in claimed):
+            return  # an older message waits for its retry; newer ones must not overtake it
+        for group in claimed:
+            if not await self._send(subscription, feed, group, report, recovering=True):
+                return
+        while True:
+            group = await self.store.claim_next(
+                subscription.id,
+                lease_until=math.ceil(self.clock() + CLAIM_LEASE),
+                digest_after=self.digest_after,
+                digest_max=self.digest_max,
+            )
+            if group is None or not await self._send(
+                subscription, feed, group, report, recovering=False
+            ):
+                return
+
+    async def _send(
+        self,
+        subscription: Subscription,
+        feed: Feed,
+        group: Group,
+        report: DeliveryReport,
+        *,
+        recovering: bool,
+    ) -> bool:
+        """Send one claimed message and record the outcome; False if the channel must wait."""
+        assert self.announcer is not None
+        announcement = await self._build(subscription, feed, group)
+        if announcement is None:  # its posts were deleted from the archive meanwhile
+            return True
+        channel = subscription.channel_id
+        try:
+            if recovering:
+                message_id = await self.announcer.find_sent(channel, announcement, group.nonce)
+                if message_id is not None:
+                    log.info(
+                        "message %s in channel %d was sent before a restart", group.nonce, channel
+                    )
+                    await self.store.mark_sent(group.nonce, message_id, now=self.clock())
+                    report.recovered += 1
+                    return True
+                await self.store.count_attempt(group.nonce)
+            message_id = await self.announcer.send(channel, announcement, group.nonce)
+        except (ChannelGone, MissingPermission) as exc:
+            reason = _broken_reason(exc)
+            log.warning(
+                "channel %d (guild %d): %s; subscription %d is broken",
+                channel,
+                subscription.guild_id,
+                reason,
+                subscription.id,
+            )
+            await self.store.release(group.nonce, reason)
+            await self.store.mark_broken(subscription.id, reason, now=self.clock())
+            report.broken.append((subscription.id, reason))
+            return False
+        except RateLimited as exc:
+            await self.store.defer(
+                group.nonce,
+                f"rate limited: {exc}",
+                not_before=math.ceil(self.clock() + max(0.0, exc.retry_after)),
+            )
+            report.deferred += 1
+            return False
+        except Rejected as exc:
+            log.error("Discord refused message %s for channel %d: %s", group.nonce, channel, exc)
+            await self.store.mark_failed(group.nonce, str(exc) or exc.__class__.__name__)
+            report.failed += 1
+            return True
+        except Exception as exc:  # TransientError, or anything the adapter did not expect
+            if not isinstance(exc, TransientError):
+                log.exception("unexpected error announcing in channel %d", channel)
+            delay = min(self.policy.interval, FIRST_RETRY * 2 ** max(0, group.attempts - 1))
+            await self.store.defer(
+                group.nonce,
+                f"{exc.__class__.__name__}: {exc}",
+                not_before=math.ceil(self.clock() + delay),
+            )
+            report.deferred += 1
+            return False
+        await self.store.mark_sent(group.nonce, message_id, now=self.clock())
+        report.messages += 1
+        report.posts += len(announcement.posts)
+        report.digests += announcement.kind is AnnouncementKind.DIGEST
+        report.notices += announcement.kind is AnnouncementKind.NOTICE
+        return True
+
+    async def _build(
+        self, subscription: Subscription, feed: Feed, group: Group
+    ) -> Announcement | None:
+        if group.notice is not None:
+            return notice_announcement(feed, group.notice)
+        stored = await self.archive.get_posts(group.post_ids)
+        posts = [
+            announced_post(
+                stored[post_id],
+                await self.archive.get_paragraphs(post_id, 0, OPENING_PARAGRAPHS),
+            )
+            for post_id in group.post_ids
+            if post_id in stored
+        ]
+        if not posts:
+            return None
+        return post_announcement(feed, posts, subscription.role_id)
+
+    async def _seconds_to_next(self) -> float:
+        """Until the earliest due feed or deferred message, within [1 s, interval]."""
+        now = self.clock()
+        moments = [
+            feed.next_poll.timestamp() if feed.next_poll else now
+            for feed in await self.store.followed_feeds()
+        ]
+        if self.announcer is not None and (retry := await self.store.earliest_retry()) is not None:
+            moments.append(retry)
+        wait = min(moments, default=now + self.policy.interval) - now
+        return min(self.policy.interval, max(min(1.0, self.policy.interval), wait))
+
+
+def _damaged(document: SourceDocument) -> bool:
+    return any("malformed XML" in warning for warning in document.warnings)
+
+
+def _broken_reason(exc: Exception) -> str:
+    kind = "channel not found" if isinstance(exc, ChannelGone) else "missing permission"
+    detail = str(exc).strip()
+    return f"{kind}: {detail}" if detail else kind
+
+
+def _log_exit(task: asyncio.Task[None]) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        log.error("feed poller stopped", exc_info=task.exception())
