@@ -240,7 +240,7 @@ class Poller:
         except (FetchError, FeedError) as exc:
             status = exc.status if isinstance(exc, FetchError) else 200
             retry_after = exc.retry_after if isinstance(exc, FetchError) else None
-            return await self._failed(feed, now, status, str(exc), retry_after)
+            return await self._failed(feed, now, status, _reason(exc, feed.url), retry_after)
         ingest = await self.archive.ingest(document)
         post_ids = list(dict.fromkeys(ingest.post_ids))
         # A damaged document may have lost items; without validators the next poll gets it whole
@@ -290,7 +290,7 @@ class Poller:
             )
         else:
             log.warning(
-                "%s: %s (failure %d in a row; next try at %s)",
+                "feed %s: %s (failure %d in a row; next try at %s)",
                 feed.url,
                 error,
                 updated.consecutive_failures,
@@ -477,6 +477,12 @@ class Poller:
             moments.append(retry)
         wait = min(moments, default=now + self.policy.interval) - now
         return min(self.policy.interval, max(min(1.0, self.policy.interval), wait))
+
+
+def _reason(exc: Exception, url: str) -> str:
+    """The error message without the URL it starts with (status shows it per feed anyway)."""
+    message = str(exc) or exc.__class__.__name__
+    return message.removeprefix(f"{url}: ")
 
 
 def _damaged(document: SourceDocument) -> bool:
