@@ -243,6 +243,13 @@ class Poller:
             return await self._failed(feed, now, status, _reason(exc, feed.url), retry_after)
         ingest = await self.archive.ingest(document)
         post_ids = list(dict.fromkeys(ingest.post_ids))
+        warnings = list(ingest.warnings)
+        if not post_ids:
+            # A feed that suddenly shows nothing is far more often broken than empty. Keeping the
+            # last items keeps a new subscription from taking an empty baseline and then
+            # announcing the whole backlog when the items come back.
+            warnings.append(f"{feed.url}: the feed shows no items; kept the ones it showed before")
+            log.warning("%s", warnings[-1])
         # A damaged document may have lost items; without validators the next poll gets it whole
         # instead of a 304 that would hide the lost items until the feed changes.
         damaged = _damaged(document)
@@ -253,7 +260,7 @@ class Poller:
             etag=None if damaged else result.etag,
             last_modified=None if damaged else result.last_modified,
             title=document.title,
-            post_ids=post_ids,
+            post_ids=post_ids or None,
             next_poll=self.policy.after_success(now),
         )
         if feed.paused:
@@ -265,7 +272,7 @@ class Poller:
             items=len(post_ids),
             new=ingest.new,
             updated=ingest.updated,
-            warnings=list(ingest.warnings),
+            warnings=warnings,
         )
 
     async def _failed(

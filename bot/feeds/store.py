@@ -104,31 +104,27 @@ class FeedStore:
         etag: str | None,
         last_modified: str | None,
         title: str | None,
-        post_ids: Sequence[int],
+        post_ids: Sequence[int] | None,
         next_poll: int,
     ) -> None:
-        """A 200: new validators, the items the feed shows now, healthy again."""
+        """A 200: new validators, healthy again, and the items the feed shows now.
+
+        post_ids=None keeps the items of the last fetch (and takes no baseline from this one).
+        """
         async with self.archive.transaction() as db:
             await db.execute(
                 """
                 UPDATE feeds SET title = coalesce(?, title), etag = ?, last_modified = ?,
                     last_poll = ?, last_status = ?, last_success = ?, polls = polls + 1,
                     consecutive_failures = 0, next_poll = ?, retry_after_until = NULL,
-                    paused_at = NULL, last_error = NULL, items_at = ?
+                    paused_at = NULL, last_error = NULL
                 WHERE id = ?
                 """,
-                (
-                    title,
-                    etag,
-                    last_modified,
-                    int(now),
-                    status,
-                    int(now),
-                    next_poll,
-                    int(now),
-                    feed_id,
-                ),
+                (title, etag, last_modified, int(now), status, int(now), next_poll, feed_id),
             )
+            if post_ids is None:
+                return
+            await db.execute("UPDATE feeds SET items_at = ? WHERE id = ?", (int(now), feed_id))
             await db.execute("DELETE FROM feed_items WHERE feed_id = ?", (feed_id,))
             await db.executemany(
                 "INSERT OR IGNORE INTO feed_items (feed_id, post_id, position) VALUES (?, ?, ?)",

@@ -165,3 +165,17 @@ async def test_a_feed_nobody_listens_on_is_a_failure_not_a_crash(rig):
     (result,) = report.feeds
     assert result.outcome == "failed" and result.status is None
     assert "127.0.0.1:9" in result.error
+
+
+async def test_a_feed_that_suddenly_shows_nothing_keeps_its_items_for_new_channels(rig):
+    await follow_two_feeds(rig)
+    rig.publish([])  # a glitch: a well-formed feed without items
+    report = await rig.round()
+    assert report.feeds[0].outcome == "fetched"
+    assert any("shows no items" in w for w in report.feeds[0].warnings)
+
+    await rig.subscribe(103)  # joins during the glitch: its baseline is the items seen before
+    rig.publish(newest([*BACKLOG, item(6)]))
+    await rig.round()
+    assert rig.announcer.posts(103) == ["Post number 6"]
+    assert rig.announcer.posts(101) == ["Post number 6"]
