@@ -51,6 +51,15 @@ class Candidate:
     in_channel: bool  # the channel already has it through another subscription
 
 
+@dataclass(frozen=True, slots=True)
+class GuildStatus:
+    """One server's feeds (with their polling health) and subscriptions."""
+
+    feeds: list[Feed]
+    subscriptions: list[Subscription]
+    waiting: dict[int, int]  # subscription id -> messages not yet sent
+
+
 class FeedStore:
     """Feeds, subscriptions and the outbox, in the archive's database."""
 
@@ -279,6 +288,23 @@ class FeedStore:
             (guild_id,),
         ) as cursor:
             return [_feed(row) for row in await cursor.fetchall()]
+
+    async def guild_status(self, guild_id: int) -> GuildStatus:
+        """Everything /announce status shows for one server, and nothing of other servers."""
+        async with self.archive.reader.execute(
+            """
+            SELECT s.id, count(o.id) FROM subscriptions AS s
+            LEFT JOIN outbox AS o ON o.subscription_id = s.id AND o.state IN ('pending', 'claimed')
+            WHERE s.guild_id = ? GROUP BY s.id
+            """,
+            (guild_id,),
+        ) as cursor:
+            waiting = {sub: count for sub, count in await cursor.fetchall()}
+        return GuildStatus(
+            feeds=await self.guild_feeds(guild_id),
+            subscriptions=await self.subscriptions(guild_id),
+            waiting=waiting,
+        )
 
     # --- the poller's view of subscriptions ----------------------------------------------------
 

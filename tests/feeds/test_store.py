@@ -6,6 +6,7 @@ import pytest
 
 from bot.archive.migrations import MIGRATIONS
 from bot.archive.store import Archive
+from bot.feeds.announcer import TransientError
 from bot.feeds.store import FeedStore
 
 from .lesswrong import item, newest
@@ -83,3 +84,24 @@ async def test_bad_feed_urls_are_refused_with_a_reason(store, url, message):
     with pytest.raises(ValueError, match=message):
         await store.subscribe(1, 10, url, now=1000)
     assert await store.subscriptions(1) == []
+
+
+async def test_status_shows_one_server_its_feeds_health_and_waiting_messages(rig):
+    rig.publish(newest([item(1)]))
+    rig.publish(newest([item(1)]), path="other.xml")
+    await rig.subscribe(101, guild_id=1)
+    await rig.subscribe(201, guild_id=2, path="other.xml")
+    await rig.round()
+    rig.announcer.faults[101].append(TransientError("503"))
+    rig.publish(newest([item(1), item(2)]))
+    await rig.round()
+
+    status = await rig.store.guild_status(1)
+    (feed,) = status.feeds
+    assert feed.url == rig.url() and feed.last_status == 200 and feed.polls == 2
+    assert feed.next_poll is not None and not feed.paused and feed.last_error is None
+    (subscription,) = status.subscriptions
+    assert status.waiting == {subscription.id: 1}
+    other = await rig.store.guild_status(2)
+    assert [f.url for f in other.feeds] == [rig.url("other.xml")]
+    assert list(other.waiting.values()) == [0]
