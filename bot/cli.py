@@ -379,6 +379,7 @@ def format_round(report: RoundReport) -> str:
 
 
 def format_feed_report(report: FeedReport) -> str:
+    """What polling one feed did, in a line (and its warnings)."""
     feed = report.feed
     head = f"{feed.name} ({feed.url}): "
     if report.outcome == "fetched":

@@ -18,8 +18,9 @@ class Announcer(Protocol):
     async def send(self, channel_id: int, announcement: Announcement, nonce: str) -> int:
         """Post the announcement; return the new message's id.
 
-        `nonce` is stable across retries of the same message: pass it to Discord as the message
-        nonce (with enforce_nonce) so a retry shortly after a lost answer is not posted twice.
+        `nonce` is stable across retries of the same message: pass it to `channel.send(nonce=)`
+        (discord.py 2.7 then sets enforce_nonce, so Discord itself refuses a duplicate made within
+        a few minutes).
         """
         ...
 
@@ -29,7 +30,8 @@ class Announcer(Protocol):
         """The id of a message already posted for this announcement, if there is one.
 
         Called before sending again a message that may have gone out before a crash: look at the
-        channel's recent messages by this bot (matching the nonce, or the announcement's post URLs).
+        channel's recent messages by this bot. Messages read back from history may not carry their
+        nonce, so match the announcement's post URLs (`Announcement.post_urls`) as well.
         """
         ...
 

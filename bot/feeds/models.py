@@ -86,6 +86,8 @@ class OutboxState(enum.StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class OutboxRow:
+    """One (subscription, post) announcement, or one notice, and where it stands."""
+
     id: int
     subscription_id: int
     post_id: int | None  # None for a notice

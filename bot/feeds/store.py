@@ -18,7 +18,15 @@ import aiosqlite
 from ..archive.models import from_timestamp
 from ..archive.store import Archive
 from .compose import DIGEST_AFTER, DIGEST_MAX, plan_groups
-from .models import Feed, Group, OutboxRow, OutboxState, Subscription, normalize_feed_url
+from .models import (
+    Feed,
+    Group,
+    OutboxRow,
+    OutboxState,
+    Subscription,
+    normalize_feed_url,
+    parse_keywords,
+)
 from .schedule import PollPolicy
 
 log = logging.getLogger(__name__)
@@ -219,10 +227,11 @@ class FeedStore:
         A new subscription marks what the feed shows now as seen (at once when the feed has been
         read, else at its first successful fetch), so the channel is not flooded with the backlog.
         Subscribing again keeps what was announced, takes the new role and keywords, repairs a
-        broken subscription, and asks for a poll now if the feed was paused.
+        broken subscription, and asks for a poll now if the feed was paused. Raises ValueError
+        (with a message fit for the user) for a bad URL or bad keywords.
         """
         url = normalize_feed_url(feed_url)
-        keyword_text = "\n".join(keywords)
+        keyword_text = "\n".join(parse_keywords(",".join(keywords)))  # folded, as matching expects
         async with self.archive.transaction() as db:
             await db.execute(
                 "INSERT INTO feeds (url, created_at) VALUES (?, ?) ON CONFLICT (url) DO NOTHING",

@@ -105,3 +105,11 @@ async def test_status_shows_one_server_its_feeds_health_and_waiting_messages(rig
     other = await rig.store.guild_status(2)
     assert [f.url for f in other.feeds] == [rig.url("other.xml")]
     assert list(other.waiting.values()) == [0]
+
+
+async def test_keywords_are_stored_folded_and_bad_ones_refused(store):
+    subscription = await store.subscribe(1, 10, LW, keywords=("Naïve AI", "Oracles"), now=1000)
+    assert subscription.keywords == ("naive ai", "oracles")
+    with pytest.raises(ValueError, match="no letters or digits"):
+        await store.subscribe(1, 11, LW, keywords=("!!!",), now=1000)
+    assert len(await store.subscriptions(1)) == 1
