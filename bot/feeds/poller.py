@@ -64,6 +64,9 @@ FIRST_RETRY = 30.0  # seconds before a failed send is tried again; doubles, up t
 # A claimed message belongs to the process that claimed it for this long: time enough to send it.
 # After a crash the next process waits this long, then looks for it before sending it again.
 CLAIM_LEASE = 300
+# However overdue something is, the loop sleeps this long between rounds (wake() cuts it short):
+# a message or feed that fails the same way every round must not spin the loop.
+MIN_SLEEP = 30.0
 
 
 @dataclass(slots=True)
@@ -172,10 +175,12 @@ class Poller:
             self._wake.clear()
             try:
                 await self.run_round()
+                delay = await self._seconds_to_next()
             except Exception:
                 log.exception("feed round failed; the next round tries again")
+                delay = self.policy.interval
             with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(await self._seconds_to_next()):
+                async with asyncio.timeout(delay):
                     await self._wake.wait()
 
     # --- one round -----------------------------------------------------------------------------
@@ -241,7 +246,11 @@ class Poller:
             status = exc.status if isinstance(exc, FetchError) else 200
             retry_after = exc.retry_after if isinstance(exc, FetchError) else None
             return await self._failed(feed, now, status, _reason(exc, feed.url), retry_after)
-        ingest = await self.archive.ingest(document)
+        try:
+            ingest = await self.archive.ingest(document)
+        except Exception as exc:  # a bug, or the database locked too long: back off all the same
+            log.exception("ingesting %s failed", feed.url)
+            return await self._failed(feed, now, result.status, f"internal error: {exc!r}", None)
         post_ids = list(dict.fromkeys(ingest.post_ids))
         warnings = list(ingest.warnings)
         if not post_ids:
@@ -474,7 +483,7 @@ class Poller:
         return post_announcement(feed, posts, subscription.role_id)
 
     async def _seconds_to_next(self) -> float:
-        """Until the earliest due feed or deferred message, within [1 s, interval]."""
+        """Until the earliest due feed or deferred message, within [MIN_SLEEP, interval]."""
         now = self.clock()
         moments = [
             feed.next_poll.timestamp() if feed.next_poll else now
@@ -483,7 +492,7 @@ class Poller:
         if self.announcer is not None and (retry := await self.store.earliest_retry()) is not None:
             moments.append(retry)
         wait = min(moments, default=now + self.policy.interval) - now
-        return min(self.policy.interval, max(min(1.0, self.policy.interval), wait))
+        return min(self.policy.interval, max(min(MIN_SLEEP, self.policy.interval), wait))
 
 
 def _reason(exc: Exception, url: str) -> str:
