@@ -2,9 +2,8 @@
 
 A round has two halves. Polling: every due feed is fetched (conditional GET), parsed and ingested
 into the archive, and the items it shows are remembered. Announcing (only with an Announcer):
-subscriptions decide about the posts their feed shows that they have not seen, and the outbox
-sends what waits, each message claimed before it is sent and marked sent after, so a restart or a
-crash never posts twice. A failure in one feed or one channel is logged and the rest go on.
+delivery.py decides what each channel gets and sends it exactly once. A failure in one feed or one
+channel is logged and the rest go on.
 """
 
 from __future__ import annotations
@@ -12,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import math
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -29,41 +27,15 @@ from ..archive.fetch import (
 )
 from ..archive.models import SourceDocument
 from ..archive.store import Archive
-from .announcer import (
-    Announcer,
-    ChannelGone,
-    MissingPermission,
-    RateLimited,
-    Rejected,
-    TransientError,
-)
-from .compose import (
-    DIGEST_AFTER,
-    DIGEST_MAX,
-    announced_post,
-    notice_announcement,
-    pause_notice,
-    post_announcement,
-)
-from .models import (
-    Announcement,
-    AnnouncementKind,
-    Feed,
-    Group,
-    OutboxState,
-    Subscription,
-    matches_keywords,
-)
+from .announcer import Announcer
+from .compose import DIGEST_AFTER, DIGEST_MAX, pause_notice
+from .delivery import Delivery, DeliveryReport
+from .models import Feed
 from .schedule import PollPolicy
 from .store import FeedStore
 
 log = logging.getLogger(__name__)
 
-OPENING_PARAGRAPHS = 3  # enough for an excerpt and for most keyword filters' purposes
-FIRST_RETRY = 30.0  # seconds before a failed send is tried again; doubles, up to the interval
-# A claimed message belongs to the process that claimed it for this long: time enough to send it.
-# After a crash the next process waits this long, then looks for it before sending it again.
-CLAIM_LEASE = 300
 # However overdue something is, the loop sleeps this long between rounds (wake() cuts it short):
 # a message or feed that fails the same way every round must not spin the loop.
 MIN_SLEEP = 30.0
@@ -82,22 +54,6 @@ class FeedReport:
     error: str | None = None
     warnings: list[str] = field(default_factory=list)
     paused_now: bool = False
-
-
-@dataclass(slots=True)
-class DeliveryReport:
-    """What announcing did in one round."""
-
-    baselines: int = 0  # subscriptions that marked their feed's backlog seen
-    enqueued: int = 0  # (subscription, post) decisions recorded
-    messages: int = 0  # messages sent
-    posts: int = 0  # posts announced in them
-    digests: int = 0
-    notices: int = 0
-    recovered: int = 0  # messages found already sent after a crash, not sent again
-    deferred: int = 0  # messages to retry later (rate limit, Discord or network failure)
-    failed: int = 0  # messages Discord refused for good
-    broken: list[tuple[int, str]] = field(default_factory=list)  # (subscription id, reason)
 
 
 @dataclass(slots=True)
@@ -130,9 +86,20 @@ class Poller:
         self.timeout = timeout
         self.max_bytes = max_bytes
         self.max_redirects = max_redirects
-        self.digest_after = digest_after
-        self.digest_max = digest_max
         self.clock = clock
+        self.delivery = (
+            None
+            if announcer is None
+            else Delivery(
+                archive,
+                self.store,
+                announcer,
+                clock=clock,
+                retry_cap=self.policy.interval,
+                digest_after=digest_after,
+                digest_max=digest_max,
+            )
+        )
         self._fetching = asyncio.Semaphore(concurrency)
         self._session: aiohttp.ClientSession | None = None
         self._wake = asyncio.Event()
@@ -326,161 +293,9 @@ class Poller:
 
     async def announce(self) -> DeliveryReport:
         """Decide about the posts feeds show, then send what waits in the outbox."""
-        if self.announcer is None:
+        if self.delivery is None:
             raise RuntimeError("announce() needs an announcer")
-        report = DeliveryReport()
-        now = self.clock()
-        report.baselines = await self.store.take_baselines(now)
-        report.enqueued = await self._enqueue(now)
-        for subscription in await self.store.waiting_subscriptions():
-            try:
-                await self._deliver(subscription, report)
-            except Exception:  # a bug or a database failure: this channel only
-                log.exception(
-                    "announcing in channel %d (subscription %d) failed",
-                    subscription.channel_id,
-                    subscription.id,
-                )
-        return report
-
-    async def _enqueue(self, now: float) -> int:
-        """Record, for each post a subscription has not seen, whether it is to be announced."""
-        candidates = await self.store.candidates()
-        keyword_posts = {c.post_id for c in candidates if c.keywords}
-        posts = await self.archive.get_posts(keyword_posts)
-        bodies = {post_id: await self.archive.get_paragraphs(post_id) for post_id in posts}
-        decisions: list[tuple[int, int, OutboxState]] = []
-        in_channel: set[tuple[int, int]] = set()
-        for candidate in candidates:
-            key = (candidate.channel_id, candidate.post_id)
-            if candidate.in_channel or key in in_channel:
-                state = OutboxState.DUPLICATE
-            elif candidate.keywords and not (
-                candidate.post_id in posts
-                and matches_keywords(
-                    candidate.keywords,
-                    posts[candidate.post_id].title,
-                    bodies[candidate.post_id],
-                )
-            ):
-                state = OutboxState.FILTERED
-            else:
-                state = OutboxState.PENDING
-                in_channel.add(key)
-            decisions.append((candidate.subscription_id, candidate.post_id, state))
-        return await self.store.enqueue(decisions, now) if decisions else 0
-
-    async def _deliver(self, subscription: Subscription, report: DeliveryReport) -> None:
-        """Send a subscription's waiting messages in order; stop at the first that must wait."""
-        feed = await self.store.feed(subscription.feed_id)
-        if feed is None:
-            return
-        claimed = await self.store.claimed_groups(subscription.id)
-        if any(group.not_before > self.clock() for group in claimed):
-            return  # an older message waits for its retry; newer ones must not overtake it
-        for group in claimed:
-            if not await self._send(subscription, feed, group, report, recovering=True):
-                return
-        while True:
-            group = await self.store.claim_next(
-                subscription.id,
-                lease_until=math.ceil(self.clock() + CLAIM_LEASE),
-                digest_after=self.digest_after,
-                digest_max=self.digest_max,
-            )
-            if group is None or not await self._send(
-                subscription, feed, group, report, recovering=False
-            ):
-                return
-
-    async def _send(
-        self,
-        subscription: Subscription,
-        feed: Feed,
-        group: Group,
-        report: DeliveryReport,
-        *,
-        recovering: bool,
-    ) -> bool:
-        """Send one claimed message and record the outcome; False if the channel must wait."""
-        assert self.announcer is not None
-        announcement = await self._build(subscription, feed, group)
-        if announcement is None:  # its posts were deleted from the archive meanwhile
-            return True
-        channel = subscription.channel_id
-        try:
-            if recovering:
-                message_id = await self.announcer.find_sent(channel, announcement, group.nonce)
-                if message_id is not None:
-                    log.info(
-                        "message %s in channel %d was sent before a restart", group.nonce, channel
-                    )
-                    await self.store.mark_sent(group.nonce, message_id, now=self.clock())
-                    report.recovered += 1
-                    return True
-                await self.store.count_attempt(group.nonce)
-            message_id = await self.announcer.send(channel, announcement, group.nonce)
-        except (ChannelGone, MissingPermission) as exc:
-            reason = _broken_reason(exc)
-            log.warning(
-                "channel %d (guild %d): %s; subscription %d is broken",
-                channel,
-                subscription.guild_id,
-                reason,
-                subscription.id,
-            )
-            await self.store.release(group.nonce, reason)
-            await self.store.mark_broken(subscription.id, reason, now=self.clock())
-            report.broken.append((subscription.id, reason))
-            return False
-        except RateLimited as exc:
-            await self.store.defer(
-                group.nonce,
-                f"rate limited: {exc}",
-                not_before=math.ceil(self.clock() + max(0.0, exc.retry_after)),
-            )
-            report.deferred += 1
-            return False
-        except Rejected as exc:
-            log.error("Discord refused message %s for channel %d: %s", group.nonce, channel, exc)
-            await self.store.mark_failed(group.nonce, str(exc) or exc.__class__.__name__)
-            report.failed += 1
-            return True
-        except Exception as exc:  # TransientError, or anything the adapter did not expect
-            if not isinstance(exc, TransientError):
-                log.exception("unexpected error announcing in channel %d", channel)
-            delay = min(self.policy.interval, FIRST_RETRY * 2 ** max(0, group.attempts - 1))
-            await self.store.defer(
-                group.nonce,
-                f"{exc.__class__.__name__}: {exc}",
-                not_before=math.ceil(self.clock() + delay),
-            )
-            report.deferred += 1
-            return False
-        await self.store.mark_sent(group.nonce, message_id, now=self.clock())
-        report.messages += 1
-        report.posts += len(announcement.posts)
-        report.digests += announcement.kind is AnnouncementKind.DIGEST
-        report.notices += announcement.kind is AnnouncementKind.NOTICE
-        return True
-
-    async def _build(
-        self, subscription: Subscription, feed: Feed, group: Group
-    ) -> Announcement | None:
-        if group.notice is not None:
-            return notice_announcement(feed, group.notice)
-        stored = await self.archive.get_posts(group.post_ids)
-        posts = [
-            announced_post(
-                stored[post_id],
-                await self.archive.get_paragraphs(post_id, 0, OPENING_PARAGRAPHS),
-            )
-            for post_id in group.post_ids
-            if post_id in stored
-        ]
-        if not posts:
-            return None
-        return post_announcement(feed, posts, subscription.role_id)
+        return await self.delivery.run()
 
     async def _seconds_to_next(self) -> float:
         """Until the earliest due feed or deferred message, within [MIN_SLEEP, interval]."""
@@ -503,12 +318,6 @@ def _reason(exc: Exception, url: str) -> str:
 
 def _damaged(document: SourceDocument) -> bool:
     return any("malformed XML" in warning for warning in document.warnings)
-
-
-def _broken_reason(exc: Exception) -> str:
-    kind = "channel not found" if isinstance(exc, ChannelGone) else "missing permission"
-    detail = str(exc).strip()
-    return f"{kind}: {detail}" if detail else kind
 
 
 def _log_exit(task: asyncio.Task[None]) -> None:

@@ -8,8 +8,9 @@ import pytest
 
 from bot.archive.search import Searcher
 from bot.archive.store import Archive
+from bot.feeds.delivery import CLAIM_LEASE
 from bot.feeds.models import AnnouncementKind, OutboxState
-from bot.feeds.poller import CLAIM_LEASE, Poller
+from bot.feeds.poller import Poller
 
 from .harness import Crash
 from .lesswrong import item, newest
