@@ -1,4 +1,4 @@
-"""The `archive-bot` command line: ingest, search, stats, export, run."""
+"""The `archive-bot` command line: ingest, search, stats, export, poll, run."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import contextlib
 import json
 import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
@@ -24,6 +24,10 @@ from .archive.search import Hit, Searcher
 from .archive.sources import SourceError, read_source
 from .archive.store import Archive, ArchiveError, ArchiveStats, IngestReport
 from .config import ConfigError, Settings, shipped_archive
+from .feeds.announcer import Announcer
+from .feeds.models import normalize_feed_url
+from .feeds.poller import FeedReport, Poller, RoundReport
+from .feeds.schedule import PollPolicy
 
 log = logging.getLogger(__name__)
 
@@ -129,6 +133,28 @@ def build_parser() -> argparse.ArgumentParser:
         "export", parents=[common], help="write every post to stdout as JSON Lines"
     )
     export.set_defaults(handler=cmd_export)
+
+    poll = commands.add_parser(
+        "poll",
+        parents=[common],
+        help="fetch the followed feeds once, ingest new posts and announce them",
+        description="One round of the feed poller, for cron: fetch each followed feed (and each "
+        "--feed), ingest new posts, and announce them when the bot is configured. Without a "
+        "Discord token it only fetches and ingests. A feed backing off after failures or a "
+        "Retry-After is left alone.",
+    )
+    poll.add_argument(
+        "--once", action="store_true", help="run one round and exit (required; see `run`)"
+    )
+    poll.add_argument(
+        "--feed",
+        action="append",
+        default=[],
+        type=_feed_url,
+        metavar="URL",
+        help="also poll this feed; its validators are kept for the next run (repeatable)",
+    )
+    poll.set_defaults(handler=cmd_poll)
 
     run = commands.add_parser("run", parents=[common], help="start the Discord bot")
     run.set_defaults(handler=cmd_run)
@@ -297,6 +323,85 @@ def cmd_export(args: argparse.Namespace, settings: Settings, db_path: Path) -> i
     return asyncio.run(export())
 
 
+def cmd_poll(args: argparse.Namespace, settings: Settings, db_path: Path) -> int:
+    if not args.once:
+        raise UsageError(
+            "poll needs --once: it runs one round and exits (for cron). "
+            "`archive-bot run` polls continuously by itself."
+        )
+    return asyncio.run(_poll_once(settings, db_path, args.feed))
+
+
+async def _poll_once(settings: Settings, db_path: Path, extra_feeds: list[str]) -> int:
+    async with await Archive.open(db_path) as archive, open_announcer(settings) as opened:
+        announcer, skipped_because = opened
+        policy = PollPolicy(interval=settings.feed_poll_seconds)
+        async with Poller(archive, announcer=announcer, policy=policy) as poller:
+            if not extra_feeds and not await poller.store.followed_feeds():
+                print(
+                    "No feed is followed yet, so there is nothing to poll. Follow one with "
+                    "/announce add on Discord, or name one: archive-bot poll --once --feed URL"
+                )
+                return 0
+            report = await poller.run_round(extra_urls=extra_feeds, keep_interval=False)
+            waiting = (await poller.store.outbox_counts()).get("pending", 0)
+    print(format_round(report))
+    if report.delivery is None:
+        print(f"Announcing skipped: {skipped_because}.")
+        if waiting:
+            print(f"{waiting} announcement(s) wait in the outbox for the bot.")
+    return 1 if any(feed.outcome == "failed" for feed in report.feeds) else 0
+
+
+@contextlib.asynccontextmanager
+async def open_announcer(
+    settings: Settings,
+) -> AsyncIterator[tuple[Announcer | None, str | None]]:
+    """The Discord announcer for `poll --once`, or None and why announcing is skipped."""
+    if settings.discord_token is None:
+        yield None, "no DISCORD_TOKEN is configured, so new posts were only fetched and ingested"
+        return
+    # The Discord adapter (log in over REST, send embeds) comes with the /announce commands.
+    yield None, "announcing from the command line is not available yet (it comes with /announce)"
+
+
+def format_round(report: RoundReport) -> str:
+    """One line per feed, for `poll --once`."""
+    lines = [format_feed_report(feed) for feed in report.feeds]
+    if report.delivery is not None:
+        d = report.delivery
+        lines.append(
+            f"announced {d.posts} post(s) in {d.messages} message(s) ({d.digests} digests, "
+            f"{d.notices} notices); {d.recovered} found already sent, {d.deferred} deferred, "
+            f"{d.failed} refused, {len(d.broken)} subscription(s) broken"
+        )
+    return "\n".join(lines)
+
+
+def format_feed_report(report: FeedReport) -> str:
+    """What polling one feed did, in a line (and its warnings)."""
+    feed = report.feed
+    head = f"{feed.name} ({feed.url}): "
+    if report.outcome == "fetched":
+        line = (
+            f"{head}HTTP {report.status}, {report.items} posts in the feed "
+            f"({report.new} new, {report.updated} updated), {len(report.warnings)} warnings"
+        )
+        return "\n".join([line, *(f"  warning: {w}" for w in report.warnings)])
+    if report.outcome == "not_modified":
+        return f"{head}not modified (304)"
+    when = isoformat(feed.next_poll) or "now"
+    if report.outcome == "skipped":
+        return (
+            f"{head}skipped: backing off after {feed.consecutive_failures} failure(s) until {when}"
+        )
+    paused = "; paused, its channels will be told" if report.paused_now else ""
+    return (
+        f"{head}failed: {report.error} (failure {feed.consecutive_failures} in a row; "
+        f"next try {when}{paused})"
+    )
+
+
 def cmd_run(args: argparse.Namespace, settings: Settings, db_path: Path) -> int:
     if settings.discord_token is None:
         print(NO_TOKEN_HELP, file=sys.stderr, end="")
@@ -330,6 +435,13 @@ def _require_shipped_archive() -> Path:
             "the shipped archive (data/*.txt) is not here; name a file or URL to ingest"
         )
     return path
+
+
+def _feed_url(text: str) -> str:
+    try:
+        return normalize_feed_url(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _positive_int(text: str) -> int:

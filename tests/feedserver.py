@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 from dataclasses import dataclass, field
 
 from aiohttp import web
@@ -19,6 +20,8 @@ class Route:
     headers: dict[str, str] = field(default_factory=dict)
     redirect_to: str | None = None
     stream_forever: bool = False  # send a body slowly, never finishing
+    size: int | None = None  # stream this many bytes of filler instead of `body`, never held whole
+    declare_size: bool = True  # with `size`: send Content-Length (False: chunked, length unknown)
 
 
 class FeedServer:
@@ -51,6 +54,13 @@ class FeedServer:
     def hits(self, path: str) -> int:
         return sum(1 for p, _ in self.requests if p == "/" + path.lstrip("/"))
 
+    def publish(self, path: str, body: bytes) -> Route:
+        """Serve `body` at `path` with an ETag of its content: 304 until the content changes."""
+        tag = hashlib.blake2b(body, digest_size=8).hexdigest()
+        route = Route(body=body, etag=f'"{tag}"')
+        self.routes["/" + path.lstrip("/")] = route
+        return route
+
     async def _handle(self, request: web.Request) -> web.StreamResponse:
         self.requests.append((request.path, dict(request.headers)))
         route = self.routes.get(request.path)
@@ -62,13 +72,20 @@ class FeedServer:
             raise web.HTTPFound(route.redirect_to)
         if route.etag and request.headers.get("If-None-Match") == route.etag:
             return web.Response(status=304, headers={"ETag": route.etag})
-        if route.last_modified and request.headers.get("If-Modified-Since") == route.last_modified:
+        # RFC 9110 13.1.3: If-Modified-Since counts only when the request has no If-None-Match.
+        if (
+            route.last_modified
+            and "If-None-Match" not in request.headers
+            and request.headers.get("If-Modified-Since") == route.last_modified
+        ):
             return web.Response(status=304)
         headers = dict(route.headers)
         if route.etag:
             headers["ETag"] = route.etag
         if route.last_modified:
             headers["Last-Modified"] = route.last_modified
+        if route.size is not None:
+            return await self._stream_filler(request, route, headers)
         if route.stream_forever:
             response = web.StreamResponse(status=200, headers=headers)
             response.content_type = route.content_type
@@ -79,3 +96,23 @@ class FeedServer:
         return web.Response(
             status=route.status, body=route.body, content_type=route.content_type, headers=headers
         )
+
+    async def _stream_filler(
+        self, request: web.Request, route: Route, headers: dict[str, str]
+    ) -> web.StreamResponse:
+        """A huge body written chunk by chunk until done or the client hangs up."""
+        response = web.StreamResponse(status=route.status, headers=headers)
+        response.content_type = route.content_type
+        if route.declare_size:
+            response.content_length = route.size
+        await response.prepare(request)
+        chunk = b"<!-- filler -->" * 4096
+        sent = 0
+        try:
+            while sent < route.size:
+                piece = chunk[: route.size - sent]
+                await response.write(piece)
+                sent += len(piece)
+        except (ConnectionResetError, ConnectionError):
+            pass  # the client gave up, as it should
+        return response

@@ -100,4 +100,77 @@ MIGRATIONS: tuple[str, ...] = (
             SELECT term, 0, doc FROM posts_vocab
         ) GROUP BY term;
     """,
+    # 3: followed feeds, per-channel subscriptions and the announcement outbox (bot/feeds/).
+    """
+    CREATE TABLE feeds (
+        id INTEGER PRIMARY KEY,
+        url TEXT NOT NULL UNIQUE,
+        title TEXT,                         -- the feed's own title, once fetched
+        etag TEXT,                          -- validators for the next conditional GET
+        last_modified TEXT,
+        last_poll INTEGER,                  -- unix seconds of the last attempt
+        last_status INTEGER,                -- HTTP status of the last attempt (NULL: no answer)
+        last_success INTEGER,
+        polls INTEGER NOT NULL DEFAULT 0,
+        not_modified INTEGER NOT NULL DEFAULT 0,    -- polls answered 304
+        consecutive_failures INTEGER NOT NULL DEFAULT 0,
+        next_poll INTEGER NOT NULL DEFAULT 0,
+        retry_after_until INTEGER,          -- the server's Retry-After, as a moment
+        paused_at INTEGER,                  -- NULL: not paused
+        last_error TEXT,
+        items_at INTEGER,                   -- when feed_items was last replaced (NULL: never)
+        created_at INTEGER NOT NULL
+    );
+
+    -- The items a feed showed at its last successful fetch, newest first. A 304 keeps them;
+    -- new and repaired subscriptions take their baseline from here.
+    CREATE TABLE feed_items (
+        feed_id INTEGER NOT NULL REFERENCES feeds(id) ON DELETE CASCADE,
+        post_id INTEGER NOT NULL REFERENCES posts(id) ON DELETE CASCADE,
+        position INTEGER NOT NULL,          -- 0 = first in the document
+        PRIMARY KEY (feed_id, post_id)
+    ) WITHOUT ROWID;
+
+    CREATE TABLE subscriptions (
+        id INTEGER PRIMARY KEY,
+        guild_id INTEGER NOT NULL,
+        channel_id INTEGER NOT NULL,
+        feed_id INTEGER NOT NULL REFERENCES feeds(id) ON DELETE CASCADE,
+        role_id INTEGER,                    -- the only role an announcement may mention
+        keywords TEXT NOT NULL DEFAULT '',  -- newline-separated; empty: every post
+        baseline_pending INTEGER NOT NULL DEFAULT 1,  -- 1 until the feed's backlog is marked seen
+        broken_at INTEGER,                  -- NULL: healthy
+        broken_reason TEXT,
+        created_at INTEGER NOT NULL,
+        UNIQUE (guild_id, channel_id, feed_id)
+    );
+    CREATE INDEX subscriptions_feed ON subscriptions(feed_id);
+
+    -- One row per (subscription, post): the post is announced in that channel at most once,
+    -- whatever its date does. Notices (feed paused) have no post and a key of their own.
+    -- state: baseline | filtered | duplicate (never sent), pending, claimed (a send may have
+    -- happened: look for the nonce before sending again), sent, failed (rejected by Discord).
+    CREATE TABLE outbox (
+        id INTEGER PRIMARY KEY,
+        subscription_id INTEGER NOT NULL REFERENCES subscriptions(id) ON DELETE CASCADE,
+        post_id INTEGER REFERENCES posts(id) ON DELETE CASCADE,
+        notice_key TEXT,
+        notice TEXT,
+        state TEXT NOT NULL,
+        nonce TEXT,                         -- shared by the rows of one message (a digest)
+        attempts INTEGER NOT NULL DEFAULT 0,
+        message_id INTEGER,
+        error TEXT,
+        not_before INTEGER NOT NULL DEFAULT 0,
+        created_at INTEGER NOT NULL,
+        sent_at INTEGER,
+        CHECK ((post_id IS NULL) = (notice_key IS NOT NULL)),
+        UNIQUE (subscription_id, post_id),
+        UNIQUE (subscription_id, notice_key)
+    );
+    CREATE INDEX outbox_nonce ON outbox(nonce);
+    CREATE INDEX outbox_post ON outbox(post_id);
+    CREATE INDEX outbox_waiting ON outbox(subscription_id, state)
+        WHERE state IN ('pending', 'claimed');
+    """,
 )

@@ -58,6 +58,9 @@ class IngestReport:
     seconds: float = 0.0
     warnings: list[str] = field(default_factory=list)
     new_post_ids: list[int] = field(default_factory=list)
+    # The archive id of every post of the document, in document order (new or matched): what a
+    # feed shows now, for the announcer, whichever copy of each post the archive already had.
+    post_ids: list[int] = field(default_factory=list)
 
     @property
     def posts(self) -> int:
@@ -587,6 +590,7 @@ class _Ingestion:
                     await self._flush()
                 await self._update(existing, post, guid, body_hash)
                 row = existing
+            self.report.post_ids.append(row["id"])
             self.links.append((row["id"], self.source_id))
         await self._flush()
 

@@ -1,0 +1,5 @@
+"""New-post announcements without Discord: followed feeds, subscriptions, the outbox, the poller.
+
+Nothing here imports discord; the Discord layer implements `announcer.Announcer` and renders
+`models.Announcement`.
+"""

@@ -1,0 +1,91 @@
+"""`archive-bot poll --once` end to end, in subprocesses, against a feed server on 127.0.0.1."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+from .feeds.lesswrong import item, newest, rss
+from .feedserver import Route
+
+ARCHIVE_BOT = Path(sys.executable).with_name("archive-bot")
+
+
+@pytest.fixture
+def env(tmp_path):
+    environment = {
+        k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "ARCHIVE_"))
+    }
+    environment["ARCHIVE_DB"] = str(tmp_path / "cli.db")
+    return environment
+
+
+async def archive_bot(env, cwd, *args) -> tuple[int, str, str]:
+    process = await asyncio.create_subprocess_exec(
+        str(ARCHIVE_BOT),
+        *args,
+        env=env,
+        cwd=cwd,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await asyncio.wait_for(process.communicate(), 60)
+    return process.returncode, out.decode(), err.decode()
+
+
+async def test_poll_once_without_a_token_fetches_and_ingests_only(env, tmp_path, feed_server):
+    feed_server.publish("feed.xml", rss(newest([item(n) for n in range(1, 6)])))
+    url = feed_server.url("feed.xml")
+
+    code, out, err = await archive_bot(env, tmp_path, "poll", "--once", "--feed", url)
+    assert code == 0, err
+    assert f"LessWrong ({url}): HTTP 200, 5 posts in the feed (5 new, 0 updated)" in out
+    assert "Announcing skipped: no DISCORD_TOKEN is configured" in out
+
+    code, out, _ = await archive_bot(env, tmp_path, "poll", "--once", "--feed", url)
+    assert code == 0 and f"LessWrong ({url}): not modified (304)" in out
+    assert feed_server.requests[-1][1]["If-None-Match"] == feed_server.routes["/feed.xml"].etag
+
+    code, out, _ = await archive_bot(env, tmp_path, "stats", "--json")
+    stats = json.loads(out)
+    assert stats["posts"] == 5 and stats["sources"][0]["location"] == url
+
+
+async def test_poll_once_with_a_token_says_announcing_is_skipped(env, tmp_path, feed_server):
+    feed_server.publish("feed.xml", rss([item(1)]))
+    env = {**env, "DISCORD_TOKEN": "not-a-real-token"}
+    code, out, err = await archive_bot(
+        env, tmp_path, "poll", "--once", "--feed", feed_server.url("feed.xml")
+    )
+    assert code == 0, err
+    assert "Announcing skipped: announcing from the command line is not available yet" in out
+    assert "not-a-real-token" not in out + err
+
+
+async def test_a_failing_feed_exits_1_and_the_next_run_respects_the_backoff(
+    env, tmp_path, feed_server
+):
+    feed_server.routes["/feed.xml"] = Route(status=500, body=b"oops")
+    url = feed_server.url("feed.xml")
+    code, out, err = await archive_bot(env, tmp_path, "poll", "--once", "--feed", url)
+    assert code == 1
+    assert "failed: " in out and "HTTP 500" in out and "failure 1 in a row" in out
+    assert "Traceback" not in err
+
+    code, out, _ = await archive_bot(env, tmp_path, "poll", "--once", "--feed", url)
+    assert "skipped: backing off after 1 failure(s)" in out
+    assert feed_server.hits("feed.xml") == 1
+
+
+async def test_poll_usage_errors(env, tmp_path):
+    code, _, err = await archive_bot(env, tmp_path, "poll")
+    assert code == 2 and "poll needs --once" in err
+    code, _, err = await archive_bot(env, tmp_path, "poll", "--once", "--feed", "ftp://x.org/f")
+    assert code == 2 and "not an http(s) URL" in err
+    code, out, _ = await archive_bot(env, tmp_path, "poll", "--once")
+    assert code == 0 and "No feed is followed yet" in out
