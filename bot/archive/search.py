@@ -12,6 +12,7 @@ user can type.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections import defaultdict
 from collections.abc import Sequence
@@ -20,14 +21,13 @@ from datetime import datetime
 from typing import Literal
 from urllib.parse import quote
 
-from rapidfuzz import fuzz, process
-
 from .excerpt import Excerpt, make_excerpt
 from .expand import Concept, expand
 from .models import StoredPost
-from .query import ParsedQuery, fold, fts_all, fts_any, parse_query, words_of
+from .query import ParsedQuery, fts_all, fts_any, parse_query
 from .rank import Scored, looks_like_heading, rank
 from .store import Archive, Filters, ParagraphRow
+from .titles import TitleIndex
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +44,9 @@ POSTINGS_BUDGET = 10_000
 TITLE_BUDGET = 2_000  # a form in more titles than this says little about which post is meant
 PER_POST = 2  # at most this many paragraphs of one post before every other post had its turn
 DATE_SORT_POOL = 50  # with sort="date": the most relevant this many, newest first
+# Up to this many posts the title index is rebuilt before answering (a few ms); beyond, the old
+# index answers while a new one is built.
+INLINE_TITLE_REBUILD = 5_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,21 +72,15 @@ class Hit:
         return f"{self.post.url.split('#')[0]}#:~:text={fragment}"
 
 
-@dataclass(frozen=True, slots=True)
-class _Titles:
-    """Every title in memory, for autocomplete; rebuilt when the database changes."""
-
-    version: int
-    rows: list[tuple[int, str, str, int]]  # (post id, title, folded title, published)
-
-
 class Searcher:
     """Search over one archive."""
 
     def __init__(self, archive: Archive):
         self.archive = archive
-        self._titles: _Titles | None = None
-        self._refreshing = asyncio.Lock()
+        self._titles: TitleIndex | None = None
+        self._titles_seen: tuple[int, tuple[int, int, int]] | None = None  # data version, posts
+        self._building = asyncio.Lock()
+        self._rebuild: asyncio.Task[TitleIndex] | None = None
 
     async def search(
         self,
@@ -162,46 +159,52 @@ class Searcher:
 
     # --- titles ------------------------------------------------------------------------------
 
-    async def _current_titles(self) -> _Titles:
-        """The in-memory titles, rebuilt when another connection has committed since."""
+    async def titles(self) -> TitleIndex:
+        """The in-memory title index. After the archive changes, the old index keeps answering
+        while a new one is built in a worker thread."""
         version = await self.archive.data_version()
-        if self._titles is not None and self._titles.version == version:
+        if self._titles is not None and self._titles_seen and self._titles_seen[0] == version:
             return self._titles
-        async with self._refreshing:
-            if self._titles is None or self._titles.version != version:
-                rows = [
-                    (post_id, title, fold(title), published or 0)
-                    for post_id, title, published in await self.archive.titles()
-                ]
-                self._titles = _Titles(version, rows)
+        fingerprint = await self.archive.titles_fingerprint()
+        if self._titles is not None and self._titles_seen and self._titles_seen[1] == fingerprint:
+            self._titles_seen = (version, fingerprint)  # feed state moved, titles did not
+            return self._titles
+        if self._titles is None or fingerprint[0] <= INLINE_TITLE_REBUILD:
+            async with self._building:
+                if self._titles_seen is None or self._titles_seen[1] != fingerprint:
+                    await self._build_titles(version, fingerprint)
+            return self._titles
+        if self._rebuild is None or self._rebuild.done():
+            self._rebuild = asyncio.create_task(self._build_titles(version, fingerprint))
+            self._rebuild.add_done_callback(_log_failure)
         return self._titles
+
+    async def _build_titles(self, version: int, fingerprint: tuple[int, int, int]) -> TitleIndex:
+        index = await asyncio.to_thread(TitleIndex, await self.archive.titles())
+        self._titles, self._titles_seen = index, (version, fingerprint)
+        return index
+
+    async def close(self) -> None:
+        """Stop a title rebuild in progress."""
+        if self._rebuild is not None:
+            self._rebuild.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._rebuild
 
     async def suggest_titles(self, prefix: str, limit: int = 25) -> list[StoredPost]:
         """Posts whose titles best match what has been typed so far (served from memory)."""
         limit = max(0, min(limit, 25))
         if limit == 0:
             return []
-        rows = (await self._current_titles()).rows
-        typed = " ".join(words_of(prefix))
-        if not typed:
-            ordered = sorted(rows, key=lambda row: row[3], reverse=True)[:limit]
-        else:
-            folded = {index: row[2] for index, row in enumerate(rows)}
-            # Prefix and substring matches first; rapidfuzz catches typos and word order.
-            exact = [i for i, title in folded.items() if typed in title]
-            exact.sort(key=lambda i: (not folded[i].startswith(typed), -rows[i][3]))
-            fuzzy = process.extract(typed, folded, scorer=fuzz.WRatio, limit=limit, score_cutoff=50)
-            order = list(dict.fromkeys(exact + [index for _, _, index in fuzzy]))[:limit]
-            ordered = [rows[i] for i in order]
-        posts = await self.archive.get_posts(row[0] for row in ordered)
-        return [posts[row[0]] for row in ordered if row[0] in posts]
+        chosen = [post_id for post_id, _ in (await self.titles()).suggest(prefix, limit)]
+        posts = await self.archive.get_posts(chosen)
+        return [posts[post_id] for post_id in chosen if post_id in posts]
 
     async def did_you_mean(self, query: str, limit: int = 3) -> list[str]:
         """Corrected spellings of a query and titles close to it, for a search with no hits."""
         parsed = parse_query(query)
         if parsed.empty:
             return []
-        titles = await self._current_titles()
         concepts = await expand(parsed, self.archive, await self.archive.paragraph_estimate())
         suggestions: list[str] = []
         by_word = {c.word: c for c in concepts}
@@ -214,16 +217,15 @@ class Searcher:
                 corrected.append(term)
         if corrected != list(parsed.terms):
             suggestions.append(" ".join(corrected))
-        close = process.extract(
-            " ".join(parsed.terms),
-            {row[0]: row[2] for row in titles.rows},
-            scorer=fuzz.WRatio,
-            limit=limit,
-            score_cutoff=60,
-        )
-        names = {row[0]: row[1] for row in titles.rows}
-        suggestions += [names[post_id] for _, _, post_id in close]
+        titles = await self.titles()
+        for query in dict.fromkeys([*suggestions, " ".join(parsed.keywords)]):
+            suggestions += [title for _, title in titles.suggest(query + " ", limit)]
         return list(dict.fromkeys(suggestions))[:limit]
+
+
+def _log_failure(task: asyncio.Task) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        log.error("rebuilding the title index failed", exc_info=task.exception())
 
 
 def _hit(scored: Scored, posts: dict[int, StoredPost], parsed: ParsedQuery) -> Hit:

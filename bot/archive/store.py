@@ -350,6 +350,13 @@ class Archive:
             row = await cursor.fetchone()
         return None if row is None else await self.get_post(row[0])
 
+    async def titles_fingerprint(self) -> tuple[int, int, int]:
+        """Changes when a post is added, removed or retitled: (count, highest id, last update)."""
+        async with self._reader.execute(
+            "SELECT count(*), coalesce(max(id), 0), coalesce(max(updated_at), 0) FROM posts"
+        ) as cursor:
+            return tuple(await cursor.fetchone())
+
     async def titles(self) -> list[tuple[int, str, int | None]]:
         """(id, title, published) of every post, for in-memory title lookup."""
         async with self._reader.execute("SELECT id, title, published FROM posts") as cursor:
