@@ -40,6 +40,7 @@ log = logging.getLogger(__name__)
 # what is missing, so re-ingesting the dump after the feed never reverts the feed's text.
 AUTHORITY = {"dump": 0, "jsonl": 1, "feed": 2}
 SAME_POST_WINDOW = 24 * 3600  # titles match only if published within a day of each other
+WRITER_CACHE_KB = 64 * 1024  # the writer's page cache: index B-trees stay in memory while ingesting
 
 
 class ArchiveError(RuntimeError):
@@ -143,6 +144,7 @@ class Archive:
         path.parent.mkdir(parents=True, exist_ok=True)
         writer = await _connect(path)
         try:
+            await writer.execute(f"PRAGMA cache_size = -{WRITER_CACHE_KB}")  # bulk ingests
             await _migrate(writer, path)
             reader = await _connect(path)
         except BaseException:
