@@ -1,0 +1,134 @@
+"""/post (with title autocomplete), /recent and /random, and the share button under a post card."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from typing import TYPE_CHECKING, Any
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from .. import custom_ids, render
+from ..answers import BadInput
+from ..replies import answer, defer, guarded, tell
+
+if TYPE_CHECKING:
+    from ..app import ArchiveBot
+
+log = logging.getLogger(__name__)
+
+AUTOCOMPLETE_SECONDS = 2.0  # Discord drops an autocomplete answer after 3 s; better none than late
+
+
+class PostsCog(commands.Cog, name="Posts"):
+    """Looking posts up: by title, the newest, one at random."""
+
+    def __init__(self, bot: ArchiveBot):
+        self.bot = bot
+
+    @app_commands.command(
+        name="post", description="Show a post: opening, author, date, reading time"
+    )
+    @app_commands.describe(
+        title="The post's title: pick it from the list as you type",
+        public="Show the reply to everyone in the channel (by default only you see it)",
+    )
+    async def post(self, interaction: discord.Interaction, title: str, public: bool = False):
+        if not title.strip():
+            raise BadInput("Type a title, or pick one from the list as you type.")
+        await defer(interaction, private=not public)
+        lookup = await self.bot.answers.find_post(title)
+        if lookup.post is None:
+            await tell(interaction, render.post_not_found(lookup))
+            return
+        preview = await self.bot.answers.preview(lookup.post.id)
+        if preview is None:
+            await tell(interaction, render.notice(render.POST_GONE))
+            return
+        await answer(interaction, render.post_card(preview, private=not public))
+
+    @post.autocomplete("title")
+    async def post_title(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        """Titles matching what has been typed, from the searcher's in-memory title list."""
+        try:
+            async with asyncio.timeout(AUTOCOMPLETE_SECONDS):
+                posts = await self.bot.answers.title_choices(current)
+        except TimeoutError:
+            log.warning(
+                "title autocomplete took over %.0f s; answered nothing", AUTOCOMPLETE_SECONDS
+            )
+            return []
+        return render.title_choices(posts)
+
+    @app_commands.command(name="recent", description="The newest posts in the archive")
+    @app_commands.describe(
+        count="How many posts (1-20, default 5)",
+        public="Show the reply to everyone in the channel (by default only you see it)",
+    )
+    async def recent(
+        self,
+        interaction: discord.Interaction,
+        count: app_commands.Range[int, 1, 20] = 5,
+        public: bool = False,
+    ) -> None:
+        count = max(1, min(count, 20))  # Discord enforces the range in its client, not for us
+        await defer(interaction, private=not public)
+        posts = await self.bot.answers.recent(count)
+        await answer(interaction, render.recent(posts))
+
+    @app_commands.command(name="random", description="A post from the archive, picked at random")
+    @app_commands.describe(
+        public="Show the reply to everyone in the channel (by default only you see it)"
+    )
+    async def random(self, interaction: discord.Interaction, public: bool = False) -> None:
+        await defer(interaction, private=not public)
+        preview = await self.bot.answers.random_preview()
+        if preview is None:
+            await tell(interaction, render.notice("The archive is empty."))
+            return
+        await answer(interaction, render.post_card(preview, private=not public))
+
+    async def share_post(self, interaction: discord.Interaction, post_id: int) -> None:
+        """Share in channel, under a private post card."""
+        await defer(interaction, new_message=False)
+        preview = await self.bot.answers.preview(post_id)
+        if preview is None:
+            await tell(interaction, render.notice(render.POST_GONE))
+            return
+        shared = render.post_card(preview, private=False)
+        await interaction.followup.send(**shared.send_kwargs(), ephemeral=False, wait=True)
+        shared.content = "✅ Shared in the channel."
+        await answer(interaction, render.fit(shared))
+
+
+class SharePostButton(
+    discord.ui.DynamicItem[discord.ui.Button], template=custom_ids.SHARE_POST.pattern
+):
+    """Share in channel, under a private /post or /random card."""
+
+    def __init__(self, post_id: int):
+        super().__init__(discord.ui.Button(custom_id=custom_ids.share_post(post_id)))
+        self.post_id = post_id
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: Any, match: re.Match[str]
+    ) -> SharePostButton:
+        return cls(int(match["post"]))
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        async def run() -> None:
+            cog = interaction.client.get_cog("Posts")  # type: ignore[attr-defined]
+            if not isinstance(cog, PostsCog):
+                raise RuntimeError("the post commands are not loaded")
+            await cog.share_post(interaction, self.post_id)
+
+        await guarded(interaction, run())
+
+
+BUTTONS = (SharePostButton,)
