@@ -35,9 +35,14 @@ from .sync import SyncResult, sync_commands
 
 log = logging.getLogger(__name__)
 
+CLOSE_GRACE = 10.0  # seconds close() waits for interactions being answered
+
 
 class ArchiveTree(app_commands.CommandTree):
     """The command tree, with the bot's one error handler."""
+
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:
+        return await interaction.client.admit(interaction)  # type: ignore[attr-defined]
 
     async def on_error(
         self, interaction: discord.Interaction, error: app_commands.AppCommandError
@@ -71,6 +76,8 @@ class ArchiveBot(commands.Bot):
         self.sessions: SessionStore = None  # type: ignore[assignment]
         self.answers: Answers = None  # type: ignore[assignment]
         self.last_sync: SyncResult | None = None
+        self.closing = False
+        self._inflight: set[asyncio.Task] = set()
 
     async def setup_hook(self) -> None:
         self.archive = await Archive.open(self.db_path)
@@ -111,7 +118,27 @@ class ArchiveBot(commands.Bot):
             log.info("unknown button %r: answered as expired", custom_id)
             await tell(interaction, render.notice(render.EXPIRED))
 
+    async def admit(self, interaction: discord.Interaction) -> bool:
+        """Let an interaction in, and track its task so close() can let it finish."""
+        if self.closing:
+            await tell(interaction, render.notice(render.RESTARTING))
+            return False
+        task = asyncio.current_task()
+        if task is not None:
+            self._inflight.add(task)
+            task.add_done_callback(self._inflight.discard)
+        return True
+
     async def close(self) -> None:
+        """Finish the interactions in hand (up to CLOSE_GRACE s), then disconnect and close."""
+        if not self.closing:
+            self.closing = True
+            pending = self._inflight - {asyncio.current_task()}
+            if pending:
+                log.info("letting %d interactions finish before closing", len(pending))
+                _, late = await asyncio.wait(pending, timeout=CLOSE_GRACE)
+                for task in late:
+                    task.cancel()
         await super().close()  # unloads cogs (stopping their loops), then disconnects
         if self.archive is not None:
             await self.archive.close()

@@ -37,6 +37,7 @@ NOT_YOURS = "Only the person who searched can turn these pages. Run /search to s
 POST_GONE = "That post is no longer in the archive."
 EMPTY_MESSAGE = "That message has no text to search for."
 FAILED = "Something went wrong on my side; it has been logged. Please try again in a moment."
+RESTARTING = "The bot is restarting. Try again in a minute."
 STALE_COMMAND = (
     "That command is not available any more. Discord may take a minute to update the list."
 )

@@ -8,7 +8,7 @@ ones a generic private message and an ERROR log line with the command and its op
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable
+from collections.abc import Coroutine
 from typing import Any
 
 import discord
@@ -63,18 +63,16 @@ async def tell(interaction: discord.Interaction, reply: render.Reply) -> None:
             # the placeholder first so the note can be private.
             await interaction.delete_original_response()
             await interaction.followup.send(**reply.send_kwargs(), ephemeral=True)
-    except discord.HTTPException as exc:
-        log.warning(
-            "could not tell user %s about a problem (%s %s): %s",
-            _user_id(interaction),
-            exc.status,
-            exc.code,
-            exc.text,
-        )
+    except Exception as exc:  # best effort: the note must never raise in its turn
+        log.warning("could not tell user %s about a problem: %r", _user_id(interaction), exc)
 
 
-async def guarded(interaction: discord.Interaction, work: Awaitable[Any]) -> None:
-    """Run a button's work; any exception goes to report_error, like a command's would."""
+async def guarded(interaction: discord.Interaction, work: Coroutine[Any, Any, Any]) -> None:
+    """Run a button's work like a command's: admitted by the bot, errors to report_error."""
+    admit = getattr(interaction.client, "admit", None)
+    if admit is not None and not await admit(interaction):
+        work.close()
+        return
     try:
         await work
     except Exception as exc:

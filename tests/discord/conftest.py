@@ -44,6 +44,13 @@ def db_path(seeded_template: Path, tmp_path: Path) -> Path:
     return path
 
 
+async def eventually(test, timeout: float = 5.0) -> None:
+    """Wait until test() is true (for things the bot does after its reply, like logging)."""
+    async with asyncio.timeout(timeout):
+        while not test():  # noqa: ASYNC110 - log records and requests have no event to await
+            await asyncio.sleep(0.02)
+
+
 async def add_posts(db_path: Path, *posts: Post) -> None:
     """Ingest extra posts into a test's archive before the bot starts (a JSONL-like source)."""
     async with await Archive.open(db_path) as archive:

@@ -946,6 +946,9 @@ class FakeDiscord:
                     return _json(rule.body, rule.status, rule.headers)
                 break
         try:
+            token_in_url = path.startswith(("/webhooks/", "/interactions/"))
+            if not token_in_url and request.headers.get("Authorization") != f"Bot {self.token}":
+                raise DiscordError(401, 0, "401: Unauthorized")
             if request.method != "GET" and raw and not isinstance(body, dict | list):
                 raise DiscordError(400, 50109, "The request body contains invalid JSON.")
             result = await self._route(request.method, path, body, dict(request.query))
