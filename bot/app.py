@@ -121,7 +121,11 @@ class ArchiveBot(commands.Bot):
     async def admit(self, interaction: discord.Interaction) -> bool:
         """Let an interaction in, and track its task so close() can let it finish."""
         if self.closing:
-            await tell(interaction, render.notice(render.RESTARTING))
+            if interaction.type is discord.InteractionType.autocomplete:
+                with contextlib.suppress(discord.HTTPException):
+                    await interaction.response.autocomplete([])
+            else:
+                await tell(interaction, render.notice(render.RESTARTING))
             return False
         task = asyncio.current_task()
         if task is not None:

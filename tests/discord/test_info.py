@@ -20,6 +20,11 @@ async def test_stats_shows_size_date_range_and_sources(world, bot):
     assert "📦 **lesswrong-posts-2026-06-03-to-04.txt** (dump) · 19 posts" in card["description"]
 
 
+async def test_public_stats_are_shown_to_the_channel(world, bot):
+    reply = await (await world.fake.slash(world.alice, world.general, "stats", public=True)).reply()
+    assert not reply.ephemeral and reply in world.general.public_messages()
+
+
 async def test_stats_marks_feeds_healthy_or_overdue(world, bots, db_path):
     async with await Archive.open(db_path) as archive:
         post = Post("Fresh", ("text",), datetime(2026, 6, 5, tzinfo=UTC))
