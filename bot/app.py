@@ -30,7 +30,7 @@ from .cogs.search import BUTTONS as SEARCH_BUTTONS
 from .cogs.search import SearchCog
 from .config import Settings, shipped_archive
 from .replies import report_error, tell
-from .sessions import SessionStore
+from .sessions import SessionStore, sessions_path
 from .sync import SyncResult, sync_commands
 
 log = logging.getLogger(__name__)
@@ -84,7 +84,7 @@ class ArchiveBot(commands.Bot):
         await seed_if_empty(self.archive)
         self.searcher = Searcher(self.archive)
         await self.searcher.snapshot()  # titles in memory before the first autocomplete
-        self.sessions = SessionStore(self.archive)
+        self.sessions = await SessionStore.open(sessions_path(self.db_path))
         self.answers = Answers(self.archive, self.searcher, self.sessions)
         for cog in (SearchCog(self), PostsCog(self), InfoCog(self)):
             await self.add_cog(cog)
@@ -144,6 +144,8 @@ class ArchiveBot(commands.Bot):
                 for task in late:
                     task.cancel()
         await super().close()  # unloads cogs (stopping their loops), then disconnects
+        if self.sessions is not None:
+            await self.sessions.close()
         if self.archive is not None:
             await self.archive.close()
         log.info("closed")

@@ -1,12 +1,20 @@
 """Search sessions: what a Discord search asked, kept so its buttons outlive a restart.
 
 A button's `custom_id` has room for 100 characters, not for a query of 2,000, so it carries a
-session id and the query lives here, in the archive's SQLite file. Sessions older than
-`SESSION_DAYS` are pruned; their buttons then say the search expired.
+session id and the query lives here. Sessions older than `SESSION_DAYS` are pruned; their buttons
+then say the search expired.
+
+They live in a small SQLite file of their own beside the archive (`archive.db` ->
+`archive-sessions.db`), not in the archive: every search writes one, and a write to the archive
+file would make the searcher rebuild its in-memory title and word lists (it watches
+`PRAGMA data_version`), which takes seconds on a large archive. Nor does a long ingest holding the
+archive's write lock then hold up searches.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import secrets
 import sqlite3
@@ -14,14 +22,34 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
+
+import aiosqlite
 
 from .archive.models import from_timestamp, to_timestamp
-from .archive.store import Archive
 
 log = logging.getLogger(__name__)
 
 SESSION_DAYS = 30
 MAX_ID = 2**53  # random ids below this; JSON-safe and well within SQLite's 64-bit integers
+SCHEMA_VERSION = 1
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS search_sessions (
+    id INTEGER PRIMARY KEY,             -- random: a button's custom_id holds it, unguessable
+    user_id INTEGER NOT NULL,           -- the Discord user who searched; only they may page
+    query TEXT NOT NULL,
+    author TEXT,
+    after INTEGER,                      -- unix seconds, UTC
+    before INTEGER,
+    created_at INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS search_sessions_created_at ON search_sessions(created_at);
+"""
+
+
+def sessions_path(archive_path: Path) -> Path:
+    """Where the sessions of the archive at `archive_path` are kept."""
+    return archive_path.with_name(f"{archive_path.stem}-sessions.db")
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,14 +66,45 @@ class SearchSession:
 
 
 class SessionStore:
-    """Search sessions in the archive's SQLite file (table `search_sessions`)."""
+    """Search sessions in their own SQLite file (table `search_sessions`)."""
 
     def __init__(
-        self, archive: Archive, *, days: int = SESSION_DAYS, clock: Callable[[], float] = time.time
+        self,
+        db: aiosqlite.Connection,
+        path: Path,
+        *,
+        days: int = SESSION_DAYS,
+        clock: Callable[[], float] = time.time,
     ):
-        self.archive = archive
+        self.db = db
+        self.path = path
         self.max_age = days * 24 * 3600
         self.clock = clock
+        self._write = asyncio.Lock()
+
+    @classmethod
+    async def open(cls, path: Path, **options) -> SessionStore:
+        """Open (creating if needed) the sessions file at `path`."""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        db = await aiosqlite.connect(path, isolation_level=None)
+        try:
+            await db.execute("PRAGMA busy_timeout = 10000")
+            await db.execute("PRAGMA journal_mode = WAL")
+            await db.execute("PRAGMA synchronous = NORMAL")
+            async with db.execute("PRAGMA user_version") as cursor:
+                (version,) = await cursor.fetchone()
+            if version > SCHEMA_VERSION:
+                raise RuntimeError(f"{path}: sessions schema {version} is newer than this bot")
+            await db.executescript(SCHEMA + f"PRAGMA user_version = {SCHEMA_VERSION:d};")
+        except BaseException:
+            await db.close()
+            raise
+        return cls(db, path, **options)
+
+    async def close(self) -> None:
+        """Close the file; safe to call twice."""
+        with contextlib.suppress(ValueError):
+            await self.db.close()
 
     async def remember(
         self,
@@ -57,24 +116,24 @@ class SessionStore:
     ) -> int:
         """Store a search and return its new, random id."""
         row = (user_id, query, author, to_timestamp(after), to_timestamp(before), int(self.clock()))
-        for _ in range(5):
-            session_id = secrets.randbelow(MAX_ID - 1) + 1
-            try:
-                async with self.archive.transaction() as db:
-                    await db.execute(
+        async with self._write:
+            for _ in range(5):
+                session_id = secrets.randbelow(MAX_ID - 1) + 1
+                try:
+                    await self.db.execute(
                         "INSERT INTO search_sessions "
                         "(id, user_id, query, author, after, before, created_at) "
                         "VALUES (?, ?, ?, ?, ?, ?, ?)",
                         (session_id, *row),
                     )
-            except sqlite3.IntegrityError:  # the id was taken: one in billions, draw again
-                continue
-            return session_id
+                except sqlite3.IntegrityError:  # the id was taken: one in billions, draw again
+                    continue
+                return session_id
         raise RuntimeError("could not allocate a search session id")
 
     async def recall(self, session_id: int) -> SearchSession | None:
         """The session with this id, or None if it never existed or has expired."""
-        async with self.archive.reader.execute(
+        async with self.db.execute(
             "SELECT id, user_id, query, author, after, before, created_at "
             "FROM search_sessions WHERE id = ? AND created_at >= ?",
             (session_id, int(self.clock()) - self.max_age),
@@ -94,8 +153,8 @@ class SessionStore:
 
     async def prune(self) -> int:
         """Delete expired sessions; returns how many went."""
-        async with self.archive.transaction() as db:
-            cursor = await db.execute(
+        async with self._write:
+            cursor = await self.db.execute(
                 "DELETE FROM search_sessions WHERE created_at < ?",
                 (int(self.clock()) - self.max_age,),
             )

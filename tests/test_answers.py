@@ -11,9 +11,11 @@ from bot.sessions import SessionStore
 
 
 @pytest.fixture
-async def answers(archive, shipped_dump):
+async def answers(archive, shipped_dump, tmp_path):
     await archive.ingest(await read_source(str(shipped_dump)))
-    return Answers(archive, Searcher(archive), SessionStore(archive))
+    sessions = await SessionStore.open(tmp_path / "sessions.db")
+    yield Answers(archive, Searcher(archive), sessions)
+    await sessions.close()
 
 
 def test_a_request_is_checked_and_normalised():

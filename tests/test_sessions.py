@@ -1,9 +1,12 @@
-"""Search sessions in the archive file: stored, recalled, expired, pruned."""
+"""Search sessions in their own SQLite file: stored, recalled, expired, pruned."""
 
 from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
 
 from bot.archive.store import Archive
-from bot.sessions import SessionStore
+from bot.sessions import SessionStore, sessions_path
 
 
 class Clock:
@@ -14,8 +17,18 @@ class Clock:
         return self.now
 
 
-async def test_a_session_is_recalled_with_its_filters(archive):
-    store = SessionStore(archive)
+@pytest.fixture
+async def store(tmp_path):
+    sessions = await SessionStore.open(tmp_path / "archive-sessions.db")
+    yield sessions
+    await sessions.close()
+
+
+def test_the_file_sits_beside_the_archive():
+    assert sessions_path(Path("data/archive.db")) == Path("data/archive-sessions.db")
+
+
+async def test_a_session_is_recalled_with_its_filters(store):
     after = datetime(2026, 6, 4, tzinfo=UTC)
     sid = await store.remember(42, "activation oracles", "Zvi", after, None)
     session = await store.recall(sid)
@@ -24,16 +37,14 @@ async def test_a_session_is_recalled_with_its_filters(archive):
     assert await store.recall(sid + 1) is None
 
 
-async def test_ids_are_random_not_sequential(archive):
-    store = SessionStore(archive)
+async def test_ids_are_random_not_sequential(store):
     ids = [await store.remember(1, f"q{i}") for i in range(5)]
     assert len(set(ids)) == 5
     assert sorted(ids) != list(range(min(ids), min(ids) + 5))
 
 
-async def test_sessions_expire_and_are_pruned(archive):
-    clock = Clock()
-    store = SessionStore(archive, days=30, clock=clock)
+async def test_sessions_expire_and_are_pruned(store):
+    store.clock = clock = Clock()
     old = await store.remember(1, "old")
     clock.now += 20 * 86400
     fresh = await store.remember(1, "fresh")
@@ -45,7 +56,22 @@ async def test_sessions_expire_and_are_pruned(archive):
 
 
 async def test_sessions_survive_reopening_the_file(tmp_path):
-    async with await Archive.open(tmp_path / "a.db") as archive:
-        sid = await SessionStore(archive).remember(7, "kept")
-    async with await Archive.open(tmp_path / "a.db") as archive:
-        assert (await SessionStore(archive).recall(sid)).query == "kept"
+    path = tmp_path / "s.db"
+    first = await SessionStore.open(path)
+    sid = await first.remember(7, "kept")
+    await first.close()
+    second = await SessionStore.open(path)
+    assert (await second.recall(sid)).query == "kept"
+    await second.close()
+
+
+async def test_writing_sessions_leaves_the_archive_file_alone(tmp_path):
+    # The searcher rebuilds its in-memory lists when the archive file changes; sessions must not
+    # make it do that on every search.
+    archive = await Archive.open(tmp_path / "archive.db")
+    store = await SessionStore.open(sessions_path(archive.path))
+    before = await archive.data_version()
+    await store.remember(1, "a query")
+    assert await archive.data_version() == before
+    await store.close()
+    await archive.close()

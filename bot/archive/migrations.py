@@ -83,18 +83,4 @@ MIGRATIONS: tuple[str, ...] = (
         INSERT INTO posts_fts(rowid, title, author) VALUES (new.id, new.title, new.author);
     END;
     """,
-    # 2: what a Discord search was, so its buttons (next page, more from this post) still work
-    # after a restart. Ids are random: a button's custom_id holds one and must not be guessable.
-    """
-    CREATE TABLE search_sessions (
-        id INTEGER PRIMARY KEY,
-        user_id INTEGER NOT NULL,           -- the Discord user who searched; only they may page
-        query TEXT NOT NULL,
-        author TEXT,
-        after INTEGER,                      -- unix seconds, UTC
-        before INTEGER,
-        created_at INTEGER NOT NULL
-    );
-    CREATE INDEX search_sessions_created_at ON search_sessions(created_at);
-    """,
 )

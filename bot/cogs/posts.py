@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-AUTOCOMPLETE_SECONDS = 2.0  # Discord drops an autocomplete answer after 3 s; better none than late
+AUTOCOMPLETE_SECONDS = 1.5  # Discord drops an autocomplete answer after 3 s; better none than late
 
 
 class PostsCog(commands.Cog, name="Posts"):

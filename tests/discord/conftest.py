@@ -8,8 +8,10 @@ logged an ERROR, or a traceback, unless it says it expects one with `errors.expe
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import shutil
+import sqlite3
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +23,7 @@ from bot.archive.models import Post, SourceDocument
 from bot.archive.sources import read_source
 from bot.archive.store import Archive
 from bot.config import Secret, Settings, shipped_archive
+from bot.sessions import sessions_path
 from tests.fakediscord import Channel, FakeDiscord, Guild, User
 
 
@@ -49,6 +52,19 @@ async def eventually(test, timeout: float = 5.0) -> None:
     async with asyncio.timeout(timeout):
         while not test():  # noqa: ASYNC110 - log records and requests have no event to await
             await asyncio.sleep(0.02)
+
+
+@contextlib.contextmanager
+def sessions_locked(db_path: Path) -> Iterator[None]:
+    """Hold the write lock of the bot's sessions file, as another process could: a /search then
+    waits (SQLite's busy timeout) before it can store its session. A real, slow search."""
+    connection = sqlite3.connect(sessions_path(db_path), isolation_level=None)
+    try:
+        connection.execute("BEGIN IMMEDIATE")
+        yield
+        connection.execute("COMMIT")
+    finally:
+        connection.close()
 
 
 async def add_posts(db_path: Path, *posts: Post) -> None:

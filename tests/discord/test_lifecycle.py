@@ -13,7 +13,7 @@ import pytest
 
 from tests.fakediscord import GLOBAL_COMMANDS, GUILD_COMMANDS
 
-from .conftest import eventually
+from .conftest import eventually, sessions_locked
 
 REPO = Path(__file__).resolve().parents[2]
 NAMES = {"search", "post", "recent", "random", "stats", "help", "Search the archive"}
@@ -62,9 +62,11 @@ async def test_a_failed_sync_is_logged_and_the_bot_still_serves(world, bots, err
     assert (await ix.reply()).embeds
 
 
-async def test_close_lets_answers_in_hand_finish_and_turns_newcomers_away(world, bots, errors):
+async def test_close_lets_answers_in_hand_finish_and_turns_newcomers_away(
+    world, bots, errors, db_path
+):
     bot = await bots.start()
-    async with bot.archive.transaction():  # the search will wait on this lock
+    with sessions_locked(db_path):  # the search will wait on this lock
         busy = await world.fake.slash(world.alice, world.general, "search", query="oracles")
         await busy.first()
         closing = asyncio.create_task(bot.close())
@@ -91,6 +93,8 @@ async def test_close_is_clean(world, bots, errors):
     assert not (left & ours), left & ours
     with pytest.raises(ValueError):  # the database connections are closed
         await bot.archive.reader.execute("SELECT 1")
+    with pytest.raises(ValueError):
+        await bot.sessions.db.execute("SELECT 1")
     assert not errors.messages()
 
 

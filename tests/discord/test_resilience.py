@@ -8,7 +8,7 @@ import time
 
 from tests.fakediscord import CALLBACK, ORIGINAL, Perm
 
-from .conftest import eventually
+from .conftest import eventually, sessions_locked
 
 
 async def test_a_429_on_the_callback_is_retried_within_the_deadline(world, bot, errors):
@@ -40,9 +40,8 @@ async def test_an_expired_interaction_is_logged_not_crashed(world, bot, errors):
     assert (await fresh.reply()).embeds  # and the bot carries on
 
 
-async def test_a_slow_search_defers_and_answers_after_discords_deadline(world, bot):
-    # An ingest holds the archive's write lock; the search session waits for it.
-    async with bot.archive.transaction():
+async def test_a_slow_search_defers_and_answers_after_discords_deadline(world, bot, db_path):
+    with sessions_locked(db_path):
         ix = await world.fake.slash(world.alice, world.general, "search", query="oracles")
         first = await ix.first()
         assert first.payload["type"] == 5 and ix.latency() < 1
@@ -53,8 +52,8 @@ async def test_a_slow_search_defers_and_answers_after_discords_deadline(world, b
     assert time.monotonic() - ix.created > 3
 
 
-async def test_a_channel_deleted_while_we_work_is_logged(world, bot, errors):
-    async with bot.archive.transaction():
+async def test_a_channel_deleted_while_we_work_is_logged(world, bot, errors, db_path):
+    with sessions_locked(db_path):
         ix = await world.fake.slash(world.alice, world.general, "search", query="oracles")
         await ix.first()
         await world.fake.delete_channel(world.general)

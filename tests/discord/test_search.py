@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import re
+import time
 from datetime import UTC, datetime
 
-from bot import custom_ids
 from bot.archive.models import Post
 
 from .conftest import add_posts
@@ -212,12 +212,12 @@ async def test_buttons_keep_working_after_a_restart(world, bots):
 async def test_an_expired_search_says_so(world, bot):
     ix = await world.fake.slash(world.alice, world.general, "search", query="oracles")
     reply = await ix.reply()
-    sid = int(custom_ids.PAGE.fullmatch(reply.button("Next ▶")["custom_id"])["session"])
-    async with bot.archive.transaction() as db:  # a month passes: the session is pruned
-        await db.execute("DELETE FROM search_sessions WHERE id = ?", (sid,))
+    month = 31 * 86400
+    bot.sessions.clock = lambda: time.time() + month  # a month passes
     click = await world.fake.click(world.alice, reply, "Next ▶")
     note = await click.reply()
     assert note.ephemeral and "This search has expired. Run /search again." in note.content
+    assert await bot.sessions.prune() == 1
 
 
 async def test_a_button_from_an_older_version_says_expired(world, bot):
