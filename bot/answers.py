@@ -100,7 +100,8 @@ class PostMatches:
 
     request: SearchRequest
     post: StoredPost
-    hits: list[Hit]
+    hits: list[Hit]  # the first MORE_FROM_POST, in reading order
+    total: int  # how many matched in all
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,7 +186,7 @@ class Answers:
             before=request.before,
         )
         mine = sorted((hit for hit in hits if hit.post.id == post_id), key=lambda h: h.paragraph)
-        return PostMatches(request, post, mine[:MORE_FROM_POST])
+        return PostMatches(request, post, mine[:MORE_FROM_POST], len(mine))
 
     # --- posts -------------------------------------------------------------------------------
 

@@ -23,7 +23,7 @@ from . import custom_ids
 from .answers import PostLookup, PostMatches, PostPreview, SearchPage, SearchRequest
 from .archive.models import StoredPost
 from .archive.search import Hit
-from .archive.store import ArchiveStats
+from .archive.store import ArchiveStats, SourceStats
 
 COLOUR = discord.Colour(0x5F9B65)  # LessWrong's green
 ELLIPSIS = "…"
@@ -401,9 +401,11 @@ def post_matches(matches: PostMatches) -> Reply:
     post = matches.post
     embed = discord.Embed(title=inline(post.title), url=safe_url(post.link), colour=COLOUR)
     if matches.hits:
-        count = len(matches.hits)
-        noun = "paragraph matches" if count == 1 else "paragraphs match"
-        embed.description = f"{_byline(post)}\n{count} {noun} {quoted(matches.request.query)}"
+        noun = "paragraph matches" if matches.total == 1 else "paragraphs match"
+        shown = f"; the first {len(matches.hits)}:" if matches.total > len(matches.hits) else ":"
+        embed.description = (
+            f"{_byline(post)}\n{matches.total} {noun} {quoted(matches.request.query)}{shown}"
+        )
         for hit in matches.hits:
             excerpt = " ".join(hit.excerpt.marked("**", "**", escape=clean).split())
             url = hit_url(hit)
@@ -482,7 +484,7 @@ def stats(stats: ArchiveStats, *, poll_seconds: int, now: datetime) -> Reply:
     return fit(Reply(None, [embed]))
 
 
-def _source_line(source: Any, poll_seconds: int, now: datetime) -> str:
+def _source_line(source: SourceStats, poll_seconds: int, now: datetime) -> str:
     name = source.title or (
         source.location if source.kind == "feed" else PurePath(source.location).name
     )

@@ -124,3 +124,13 @@ async def test_twenty_people_at_once(world, bot):
     assert all(r.content.startswith("🔎 Results") for r in replies)
     assert all(r.ephemeral_for is u for r, u in zip(replies, users, strict=True))
     assert max(ix.latency() for ix in interactions) < 3
+
+
+async def test_results_without_buttons_when_the_session_cannot_be_stored(world, bot, errors):
+    errors.expect("could not store a search session")
+    await bot.sessions.db.close()  # the sessions file is gone (disk full, read-only, ...)
+    ix = await world.fake.slash(world.alice, world.general, "search", query="activation oracles")
+    reply = await ix.reply()
+    assert reply.embeds[0]["title"] == "1. Building Better Activation Oracles"
+    assert reply.components == []  # no buttons that could not work
+    assert any("could not store a search session" in m for m in errors.messages())
