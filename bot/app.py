@@ -23,10 +23,9 @@ from .answers import Answers
 from .archive.search import Searcher
 from .archive.sources import read_source
 from .archive.store import Archive
+from .cogs import buttons
 from .cogs.info import InfoCog
-from .cogs.posts import BUTTONS as POST_BUTTONS
 from .cogs.posts import PostsCog
-from .cogs.search import BUTTONS as SEARCH_BUTTONS
 from .cogs.search import SearchCog
 from .config import Settings, shipped_archive
 from .replies import report_error, tell
@@ -88,7 +87,7 @@ class ArchiveBot(commands.Bot):
         self.answers = Answers(self.archive, self.searcher, self.sessions)
         for cog in (SearchCog(self), PostsCog(self), InfoCog(self)):
             await self.add_cog(cog)
-        self.add_dynamic_items(*SEARCH_BUTTONS, *POST_BUTTONS)
+        self.add_dynamic_items(buttons.ArchiveButton)
         if self.sync_on_start:
             try:
                 self.last_sync = await self.sync_commands()
@@ -110,13 +109,14 @@ class ArchiveBot(commands.Bot):
         log.info("connected as %s (id %s) to %d servers", self.user, self.user.id, len(self.guilds))
 
     async def on_interaction(self, interaction: discord.Interaction) -> None:
-        """A button of ours that no handler knows (from an older version): say it expired."""
+        """A click on our button that discord.py does not dispatch (see bot.cogs.buttons)."""
         if interaction.type is not discord.InteractionType.component:
             return
         custom_id = (interaction.data or {}).get("custom_id", "")
-        if custom_ids.is_ours(custom_id) and not custom_ids.is_known(custom_id):
-            log.info("unknown button %r: answered as expired", custom_id)
-            await tell(interaction, render.notice(render.EXPIRED))
+        if custom_ids.is_ours(custom_id) and not buttons.dispatched_by_discord_py(
+            interaction, custom_id
+        ):
+            await buttons.handle(interaction, custom_id)
 
     async def admit(self, interaction: discord.Interaction) -> bool:
         """Let an interaction in, and track its task so close() can let it finish."""

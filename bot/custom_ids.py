@@ -1,7 +1,8 @@
 """The `custom_id`s of the bot's buttons: all the state a button needs, so it works after a restart.
 
 Every id starts with `ab:`; an `ab:` id that none of these patterns matches is from an older version
-of the bot and is answered with "expired". Ids stay far below Discord's 100-character limit.
+of the bot and is answered with "expired" (see bot.cogs.buttons). Ids stay far below Discord's
+100-character limit.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ MORE = re.compile(rf"ab:more:(?P<session>{_ID}):(?P<post>{_ID})")
 SUGGESTION = re.compile(rf"ab:try:(?P<session>{_ID}):(?P<index>\d)")
 SHARE_POST = re.compile(rf"ab:post:(?P<post>{_ID}):share")
 ALL = (PAGE, SHARE, MORE, SUGGESTION, SHARE_POST)
+TEMPLATE = r"ab:(?:page|share|more|try|post):[0-9a-z:]{1,90}"  # every kind, loosely
 
 
 def page(session_id: int, target: int, direction: str) -> str:
@@ -47,8 +49,3 @@ def share_post(post_id: int) -> str:
 def is_ours(custom_id: str) -> bool:
     """True for any id this bot ever made, current or not."""
     return custom_id.startswith(PREFIX)
-
-
-def is_known(custom_id: str) -> bool:
-    """True for ids this version of the bot can still answer."""
-    return any(pattern.fullmatch(custom_id) for pattern in ALL)

@@ -108,9 +108,18 @@ async def sync_commands(
     else:
         local = local_payload(tree, None)
         if not force:
-            remote = await client.http.get_global_commands(client.application_id)
-            if not differ(local, remote):
-                return SyncResult("global", False, [c["name"] for c in local])
+            try:
+                remote = await client.http.get_global_commands(client.application_id)
+            except discord.HTTPException as exc:  # cannot compare: push, as `sync` would
+                log.warning(
+                    "could not read the registered commands (%s %s); pushing them",
+                    exc.status,
+                    exc.text,
+                )
+            else:
+                if not differ(local, remote):
+                    log.info("global commands are up to date (%d)", len(local))
+                    return SyncResult("global", False, [c["name"] for c in local])
         synced = await tree.sync()
         result = SyncResult("global", True, [c.name for c in synced])
     log.info(

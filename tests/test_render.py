@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 
 import discord
@@ -122,7 +123,10 @@ def test_search_page_layout_and_buttons():
     # One "more" button per post, numbered by its first hit.
     assert [b["label"] for b in rows[1]["components"]] == ["More from #1", "More from #3"]
     ids = [b["custom_id"] for row in rows for b in row["components"]]
-    assert all(custom_ids.is_known(i) and len(i) <= 100 for i in ids)
+    assert all(
+        any(p.fullmatch(i) for p in custom_ids.ALL) and re.fullmatch(custom_ids.TEMPLATE, i)
+        for i in ids
+    )
     public = render.search_page(page, private=False)
     assert "Share in channel" not in [b.label for b in public.view.children]
 

@@ -1,19 +1,18 @@
-"""/post (with title autocomplete), /recent and /random, and the share button under a post card."""
+"""/post (with title autocomplete), /recent and /random, and sharing a private post card."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import re
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
-from .. import custom_ids, render
+from .. import render
 from ..answers import BadInput
-from ..replies import answer, defer, guarded, tell
+from ..replies import answer, defer, tell
 
 if TYPE_CHECKING:
     from ..app import ArchiveBot
@@ -104,31 +103,3 @@ class PostsCog(commands.Cog, name="Posts"):
         await interaction.followup.send(**shared.send_kwargs(), ephemeral=False, wait=True)
         shared.content = "✅ Shared in the channel."
         await answer(interaction, render.fit(shared))
-
-
-class SharePostButton(
-    discord.ui.DynamicItem[discord.ui.Button], template=custom_ids.SHARE_POST.pattern
-):
-    """Share in channel, under a private /post or /random card."""
-
-    def __init__(self, post_id: int):
-        super().__init__(discord.ui.Button(custom_id=custom_ids.share_post(post_id)))
-        self.post_id = post_id
-
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction, item: Any, match: re.Match[str]
-    ) -> SharePostButton:
-        return cls(int(match["post"]))
-
-    async def callback(self, interaction: discord.Interaction) -> None:
-        async def run() -> None:
-            cog = interaction.client.get_cog("Posts")  # type: ignore[attr-defined]
-            if not isinstance(cog, PostsCog):
-                raise RuntimeError("the post commands are not loaded")
-            await cog.share_post(interaction, self.post_id)
-
-        await guarded(interaction, run())
-
-
-BUTTONS = (SharePostButton,)

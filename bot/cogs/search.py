@@ -1,24 +1,21 @@
-"""/search, the "Search the archive" message menu, and the buttons under search results.
+"""/search, the "Search the archive" message menu, and what the buttons under results do.
 
-The buttons are `DynamicItem`s: their `custom_id` (see bot.custom_ids) names the search session and
-the page, and their classes are registered once at start-up, so a button works on any message,
-after any restart, for as long as the session is kept.
+A button's custom_id names the search session and the page (see bot.custom_ids); bot.cogs.buttons
+routes a click to the methods here, so buttons work after any restart while the session is kept.
 """
 
 from __future__ import annotations
 
 import logging
-import re
-from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import discord
 from discord import app_commands
 from discord.ext import commands, tasks
 
-from .. import custom_ids, render
+from .. import render
 from ..answers import BadInput, SearchRequest
-from ..replies import answer, defer, guarded, tell
+from ..replies import answer, defer, tell
 from ..sessions import SearchSession
 
 if TYPE_CHECKING:
@@ -161,100 +158,3 @@ class SearchCog(commands.Cog, name="Search"):
 def _is_private(interaction: discord.Interaction) -> bool:
     message = interaction.message
     return message is not None and message.flags.ephemeral
-
-
-async def _dispatch(
-    interaction: discord.Interaction, action: Callable[[SearchCog], Awaitable[None]]
-) -> None:
-    """Run a button's action on the loaded cog, with errors handled like a command's."""
-
-    async def run() -> None:
-        cog = interaction.client.get_cog("Search")  # type: ignore[attr-defined]
-        if not isinstance(cog, SearchCog):
-            raise RuntimeError("the search commands are not loaded")
-        await action(cog)
-
-    await guarded(interaction, run())
-
-
-def _ints(match: re.Match[str], *names: str) -> list[int]:
-    return [int(match[name]) for name in names]
-
-
-class PageButton(discord.ui.DynamicItem[discord.ui.Button], template=custom_ids.PAGE.pattern):
-    """◀ Previous / Next ▶ under search results."""
-
-    def __init__(self, session_id: int, page: int, direction: str):
-        super().__init__(discord.ui.Button(custom_id=custom_ids.page(session_id, page, direction)))
-        self.session_id, self.page = session_id, page
-
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction, item: Any, match: re.Match[str]
-    ) -> PageButton:
-        return cls(*_ints(match, "session", "page"), match["direction"])
-
-    async def callback(self, interaction: discord.Interaction) -> None:
-        await _dispatch(
-            interaction, lambda cog: cog.turn_page(interaction, self.session_id, self.page)
-        )
-
-
-class ShareButton(discord.ui.DynamicItem[discord.ui.Button], template=custom_ids.SHARE.pattern):
-    """Share in channel, under a private search."""
-
-    def __init__(self, session_id: int, page: int):
-        super().__init__(discord.ui.Button(custom_id=custom_ids.share(session_id, page)))
-        self.session_id, self.page = session_id, page
-
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction, item: Any, match: re.Match[str]
-    ) -> ShareButton:
-        return cls(*_ints(match, "session", "page"))
-
-    async def callback(self, interaction: discord.Interaction) -> None:
-        await _dispatch(interaction, lambda cog: cog.share(interaction, self.session_id, self.page))
-
-
-class MoreButton(discord.ui.DynamicItem[discord.ui.Button], template=custom_ids.MORE.pattern):
-    """More from this post."""
-
-    def __init__(self, session_id: int, post_id: int):
-        super().__init__(discord.ui.Button(custom_id=custom_ids.more(session_id, post_id)))
-        self.session_id, self.post_id = session_id, post_id
-
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction, item: Any, match: re.Match[str]
-    ) -> MoreButton:
-        return cls(*_ints(match, "session", "post"))
-
-    async def callback(self, interaction: discord.Interaction) -> None:
-        await _dispatch(
-            interaction, lambda cog: cog.more(interaction, self.session_id, self.post_id)
-        )
-
-
-class SuggestionButton(
-    discord.ui.DynamicItem[discord.ui.Button], template=custom_ids.SUGGESTION.pattern
-):
-    """A "did you mean" suggestion under a search that found nothing."""
-
-    def __init__(self, session_id: int, index: int):
-        super().__init__(discord.ui.Button(custom_id=custom_ids.suggestion(session_id, index)))
-        self.session_id, self.index = session_id, index
-
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction, item: Any, match: re.Match[str]
-    ) -> SuggestionButton:
-        return cls(*_ints(match, "session", "index"))
-
-    async def callback(self, interaction: discord.Interaction) -> None:
-        await _dispatch(
-            interaction, lambda cog: cog.try_suggestion(interaction, self.session_id, self.index)
-        )
-
-
-BUTTONS = (PageButton, ShareButton, MoreButton, SuggestionButton)

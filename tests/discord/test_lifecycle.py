@@ -40,6 +40,13 @@ async def test_global_commands_sync_only_when_they_changed(world, bots):
     assert len(world.fake.requests_to("PUT", GLOBAL_COMMANDS)) == 2
 
 
+async def test_commands_are_pushed_when_discords_copy_cannot_be_read(world, bots, errors):
+    world.fake.fail("GET", GLOBAL_COMMANDS, status=404, message="404: Not Found")
+    bot = await bots.start()
+    assert bot.last_sync.pushed and {c["name"] for c in world.fake.global_commands} == NAMES
+    assert any("could not read the registered commands" in m for m in errors.messages())
+
+
 async def test_with_a_development_guild_commands_go_there_at_every_start(world, bots):
     guild_id = world.guild.id
     await bots.stop(await bots.start(guild_id=guild_id))
@@ -56,6 +63,7 @@ async def test_a_failed_sync_is_logged_and_the_bot_still_serves(world, bots, err
     errors.expect("could not sync slash commands")
     await bots.stop(await bots.start())  # commands registered once
     world.fake.fail("GET", GLOBAL_COMMANDS, status=403, code=50001, message="Missing Access")
+    world.fake.fail("PUT", GLOBAL_COMMANDS, status=403, code=50001, message="Missing Access")
     await bots.start()
     assert any("applications.commands" in m for m in errors.messages())
     ix = await world.fake.slash(world.alice, world.general, "search", query="oracles")

@@ -229,3 +229,21 @@ async def test_a_button_from_an_older_version_says_expired(world, bot):
     click = await world.fake.click(world.alice, message, "Old")
     note = await click.reply()
     assert note.ephemeral and "expired" in note.content
+
+
+async def test_a_click_without_its_message_in_the_payload_still_works(world, bot):
+    # discord.py dispatches a DynamicItem only when the click carries its message; the bot answers
+    # the click itself otherwise.
+    ix = await world.fake.slash(
+        world.alice, world.general, "search", query="activation oracles", public=True
+    )
+    reply = await ix.reply()
+    click = await world.fake.click(world.alice, reply, "Next ▶", with_message=False)
+    await click.wait_for("edit_original")
+    assert reply.content.startswith("🔎 Results 6–10")
+    label = next(b["label"] for b in reply.buttons() if b["label"].startswith("More from"))
+    rank = int(label.split("#")[1])
+    title = reply.embeds[rank - 6]["title"].split(". ", 1)[1]
+    more = await world.fake.click(world.bob, reply, label, with_message=False)
+    assert (await more.reply()).embeds[0]["title"] == title
+    assert len(click.events) == 2 and len(more.events) == 2  # answered once each, not twice

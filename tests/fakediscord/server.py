@@ -750,9 +750,19 @@ class FakeDiscord:
         return await self.interact(user, channel, 2, data, age=age)
 
     async def click(
-        self, user: User, message: Message, button: str, *, age: float = 0.0
+        self,
+        user: User,
+        message: Message,
+        button: str,
+        *,
+        age: float = 0.0,
+        with_message: bool = True,
     ) -> Interaction:
-        """A user clicks a button (by label or custom_id) on a message they can see."""
+        """A user clicks a button (by label or custom_id) on a message they can see.
+
+        Discord sends the message with the click; `with_message=False` leaves it out, as a
+        careless client or proxy might.
+        """
         if message.ephemeral and message.ephemeral_for is not user:
             raise PermissionError("that ephemeral message is not visible to this user")
         item = message.button(button)
@@ -761,7 +771,10 @@ class FakeDiscord:
         if "custom_id" not in item:
             raise ValueError(f"button {button!r} is a link button")
         data = {"custom_id": item["custom_id"], "component_type": item["type"]}
-        return await self.interact(user, message.channel, 3, data, age=age, source=message)
+        interaction = await self.interact(
+            user, message.channel, 3, data, age=age, source=message, send_message=with_message
+        )
+        return interaction
 
     async def interact(
         self,
@@ -772,6 +785,7 @@ class FakeDiscord:
         *,
         age: float = 0.0,
         source: Message | None = None,
+        send_message: bool = True,
     ) -> Interaction:
         """Send any interaction (INTERACTION_CREATE); `age` makes it that many seconds old."""
         created_wall = time.time() - age
@@ -787,7 +801,10 @@ class FakeDiscord:
         )
         self.interactions[interaction.id] = interaction
         self.by_token[interaction.token] = interaction
-        await self.dispatch("INTERACTION_CREATE", self._interaction_payload(interaction))
+        payload = self._interaction_payload(interaction)
+        if not send_message:
+            payload.pop("message", None)
+        await self.dispatch("INTERACTION_CREATE", payload)
         return interaction
 
     def _interaction_payload(self, interaction: Interaction) -> dict[str, Any]:
