@@ -71,10 +71,12 @@ class SearchRequest:
 
     @classmethod
     def from_session(cls, session: SearchSession) -> SearchRequest:
+        """The request a stored session made."""
         return cls(session.query, session.author, session.after, session.before)
 
     @property
     def filtered(self) -> bool:
+        """True when an author or date filter narrows the search."""
         return bool(self.author or self.after or self.before)
 
 
@@ -91,6 +93,7 @@ class SearchPage:
 
     @property
     def first_rank(self) -> int:
+        """The 1-based rank of the page's first hit."""
         return self.page * PAGE_SIZE + 1
 
 
@@ -114,6 +117,7 @@ class PostPreview:
 
     @property
     def reading_minutes(self) -> int:
+        """Minutes to read the whole post, at 238 words a minute."""
         return max(1, round(self.words / WORDS_PER_MINUTE))
 
 

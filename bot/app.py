@@ -41,11 +41,13 @@ class ArchiveTree(app_commands.CommandTree):
     """The command tree, with the bot's one error handler."""
 
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
+        """Every command and autocomplete passes ArchiveBot.admit first."""
         return await interaction.client.admit(interaction)  # type: ignore[attr-defined]
 
     async def on_error(
         self, interaction: discord.Interaction, error: app_commands.AppCommandError
     ) -> None:
+        """Hand every command error to the one handler, replies.report_error."""
         await report_error(interaction, error)
 
 
@@ -79,6 +81,7 @@ class ArchiveBot(commands.Bot):
         self._inflight: set[asyncio.Task] = set()
 
     async def setup_hook(self) -> None:
+        """Open the archive and sessions, load the cogs and buttons, sync the commands."""
         self.archive = await Archive.open(self.db_path)
         await seed_if_empty(self.archive)
         self.searcher = Searcher(self.archive)
@@ -106,6 +109,7 @@ class ArchiveBot(commands.Bot):
         return await sync_commands(self, self.tree, guild_id=self.settings.guild_id, force=force)
 
     async def on_ready(self) -> None:
+        """Log the connection (after every fresh gateway session)."""
         log.info("connected as %s (id %s) to %d servers", self.user, self.user.id, len(self.guilds))
 
     async def on_interaction(self, interaction: discord.Interaction) -> None:

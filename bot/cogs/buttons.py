@@ -78,7 +78,9 @@ class ArchiveButton(discord.ui.DynamicItem[discord.ui.Button], template=custom_i
     async def from_custom_id(
         cls, interaction: discord.Interaction, item: Any, match: re.Match[str]
     ) -> ArchiveButton:
+        """Rebuild the button from a clicked custom_id (it holds all the state)."""
         return cls(match.string)
 
     async def callback(self, interaction: discord.Interaction) -> None:
+        """Answer the click."""
         await handle(interaction, self.item.custom_id or "")

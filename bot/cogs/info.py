@@ -32,6 +32,7 @@ class InfoCog(commands.Cog, name="Info"):
         public="Show the reply to everyone in the channel (by default only you see it)"
     )
     async def stats(self, interaction: discord.Interaction, public: bool = False) -> None:
+        """/stats: size, date range, sources and their health."""
         await defer(interaction, private=not public)
         stats = await self.bot.answers.stats()
         reply = render.stats(
@@ -41,6 +42,7 @@ class InfoCog(commands.Cog, name="Info"):
 
     @app_commands.command(name="help", description="What this bot can do, and how")
     async def help(self, interaction: discord.Interaction) -> None:
+        """/help: every command, from the command tree itself."""
         await answer(interaction, render.help_card(usage(self.bot.tree)))
 
 

@@ -36,6 +36,7 @@ class PostsCog(commands.Cog, name="Posts"):
         public="Show the reply to everyone in the channel (by default only you see it)",
     )
     async def post(self, interaction: discord.Interaction, title: str, public: bool = False):
+        """/post: the post a picked or typed title names, or the closest titles."""
         if not title.strip():
             raise BadInput("Type a title, or pick one from the list as you type.")
         await defer(interaction, private=not public)
@@ -75,6 +76,7 @@ class PostsCog(commands.Cog, name="Posts"):
         count: app_commands.Range[int, 1, 20] = 5,
         public: bool = False,
     ) -> None:
+        """/recent: the newest posts."""
         count = max(1, min(count, 20))  # Discord enforces the range in its client, not for us
         await defer(interaction, private=not public)
         posts = await self.bot.answers.recent(count)
@@ -85,6 +87,7 @@ class PostsCog(commands.Cog, name="Posts"):
         public="Show the reply to everyone in the channel (by default only you see it)"
     )
     async def random(self, interaction: discord.Interaction, public: bool = False) -> None:
+        """/random: a post picked at random."""
         await defer(interaction, private=not public)
         preview = await self.bot.answers.random_preview()
         if preview is None:

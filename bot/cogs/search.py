@@ -34,10 +34,12 @@ class SearchCog(commands.Cog, name="Search"):
         self.menu = app_commands.ContextMenu(name=MENU_NAME, callback=self.search_message)
 
     async def cog_load(self) -> None:
+        """Add the message menu and start pruning old sessions."""
         self.bot.tree.add_command(self.menu)
         self.prune_sessions.start()
 
     async def cog_unload(self) -> None:
+        """Stop pruning and remove the message menu."""
         self.prune_sessions.cancel()
         self.bot.tree.remove_command(self.menu.name, type=self.menu.type)
 
@@ -60,6 +62,7 @@ class SearchCog(commands.Cog, name="Search"):
         before: str | None = None,
         public: bool = False,
     ) -> None:
+        """/search: check the options, defer, search, answer with the first page."""
         request = SearchRequest.parse(query, author, after, before)
         await defer(interaction, private=not public)
         page = await self.bot.answers.search(request, interaction.user.id)
@@ -149,6 +152,7 @@ class SearchCog(commands.Cog, name="Search"):
 
     @tasks.loop(hours=24)
     async def prune_sessions(self) -> None:
+        """Once a day (and at start): forget sessions older than 30 days."""
         try:
             await self.bot.sessions.prune()
         except Exception:  # an exception would end the loop for good: log it and try tomorrow
