@@ -1,57 +1,224 @@
-"""The Discord bot: a discord.py Bot built by create_bot(settings), holding the archive."""
+"""The Discord bot: a discord.py Bot built by create_bot(settings), holding the archive.
+
+`setup_hook` owns start-up: it opens the archive (building it from the shipped dump on first run),
+loads the cogs, registers the persistent buttons and syncs the slash commands (see bot.sync).
+`close()` stops background work, unloads the cogs, disconnects, then closes the database.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
+import signal
 from pathlib import Path
+from typing import Any
 
 import discord
+from discord import app_commands
 from discord.ext import commands
 
+from . import custom_ids, render
+from .answers import Answers
 from .archive.search import Searcher
+from .archive.sources import read_source
 from .archive.store import Archive
-from .config import Settings
+from .cogs import buttons
+from .cogs.info import InfoCog
+from .cogs.posts import PostsCog
+from .cogs.search import SearchCog
+from .config import Settings, shipped_archive
+from .replies import report_error, tell
+from .sessions import SessionStore, sessions_path
+from .sync import SyncResult, sync_commands
 
 log = logging.getLogger(__name__)
+
+CLOSE_GRACE = 10.0  # seconds close() waits for interactions being answered
+
+
+class ArchiveTree(app_commands.CommandTree):
+    """The command tree, with the bot's one error handler."""
+
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:
+        """Every command and autocomplete passes ArchiveBot.admit first."""
+        return await interaction.client.admit(interaction)  # type: ignore[attr-defined]
+
+    async def on_error(
+        self, interaction: discord.Interaction, error: app_commands.AppCommandError
+    ) -> None:
+        """Hand every command error to the one handler, replies.report_error."""
+        await report_error(interaction, error)
 
 
 class ArchiveBot(commands.Bot):
     """The bot. Resources are opened in setup_hook and closed in close()."""
 
-    def __init__(self, settings: Settings, db_path: Path):
+    def __init__(
+        self, settings: Settings, db_path: Path, *, sync_on_start: bool = True, **options: Any
+    ):
+        # The bot has no voice features: skip discord.py's warnings about voice libraries.
+        discord.VoiceClient.warn_nacl = False
+        discord.VoiceClient.warn_dave = False
         super().__init__(
             command_prefix=commands.when_mentioned,
+            # Only the guilds intent (channels, roles, permissions); none is privileged.
             intents=discord.Intents.none() | discord.Intents(guilds=True),
             allowed_mentions=discord.AllowedMentions.none(),
             help_command=None,
+            tree_cls=ArchiveTree,
+            **options,
         )
         self.settings = settings
         self.db_path = db_path
+        self.sync_on_start = sync_on_start
         self.archive: Archive | None = None
-        self.searcher: Searcher | None = None
+        self.searcher: Searcher = None  # type: ignore[assignment]  # set in setup_hook
+        self.sessions: SessionStore = None  # type: ignore[assignment]
+        self.answers: Answers = None  # type: ignore[assignment]
+        self.last_sync: SyncResult | None = None
+        self.closing = False
+        self._inflight: set[asyncio.Task] = set()
 
     async def setup_hook(self) -> None:
+        """Open the archive and sessions, load the cogs and buttons, sync the commands."""
         self.archive = await Archive.open(self.db_path)
+        await seed_if_empty(self.archive)
         self.searcher = Searcher(self.archive)
+        await self.searcher.titles()  # titles in memory before the first autocomplete
+        self.sessions = await SessionStore.open(sessions_path(self.db_path))
+        self.answers = Answers(self.archive, self.searcher, self.sessions)
+        for cog in (SearchCog(self), PostsCog(self), InfoCog(self)):
+            await self.add_cog(cog)
+        self.add_dynamic_items(buttons.ArchiveButton)
+        if self.sync_on_start:
+            try:
+                self.last_sync = await self.sync_commands()
+            except discord.HTTPException as exc:
+                # Keep serving the commands Discord already has; say how to fix it.
+                log.error(
+                    "could not sync slash commands (%s %s): %s. If the bot was invited without "
+                    "the applications.commands scope, invite it again (see README).",
+                    exc.status,
+                    exc.code,
+                    exc.text,
+                )
+
+    async def sync_commands(self, *, force: bool = False) -> SyncResult:
+        """Sync the slash commands per the policy in bot.sync (guild when DISCORD_GUILD_ID)."""
+        return await sync_commands(self, self.tree, guild_id=self.settings.guild_id, force=force)
+
+    async def on_ready(self) -> None:
+        """Log the connection (after every fresh gateway session)."""
+        log.info("connected as %s (id %s) to %d servers", self.user, self.user.id, len(self.guilds))
+
+    async def on_interaction(self, interaction: discord.Interaction) -> None:
+        """A click on our button that discord.py does not dispatch (see bot.cogs.buttons)."""
+        if interaction.type is not discord.InteractionType.component:
+            return
+        custom_id = (interaction.data or {}).get("custom_id", "")
+        if custom_ids.is_ours(custom_id) and not buttons.dispatched_by_discord_py(
+            interaction, custom_id
+        ):
+            await buttons.handle(interaction, custom_id)
+
+    async def admit(self, interaction: discord.Interaction) -> bool:
+        """Let an interaction in, and track its task so close() can let it finish."""
+        if self.closing:
+            if interaction.type is discord.InteractionType.autocomplete:
+                with contextlib.suppress(discord.HTTPException):
+                    await interaction.response.autocomplete([])
+            else:
+                await tell(interaction, render.notice(render.RESTARTING))
+            return False
+        task = asyncio.current_task()
+        if task is not None:
+            self._inflight.add(task)
+            task.add_done_callback(self._inflight.discard)
+        return True
 
     async def close(self) -> None:
-        await super().close()
+        """Finish the interactions in hand (up to CLOSE_GRACE s), then disconnect and close."""
+        if not self.closing:
+            self.closing = True
+            pending = self._inflight - {asyncio.current_task()}
+            if pending:
+                log.info("letting %d interactions finish before closing", len(pending))
+                _, late = await asyncio.wait(pending, timeout=CLOSE_GRACE)
+                for task in late:
+                    task.cancel()
+        await super().close()  # unloads cogs (stopping their loops), then disconnects
+        if self.sessions is not None:
+            await self.sessions.close()
+        if self.searcher is not None:
+            await self.searcher.close()
         if self.archive is not None:
             await self.archive.close()
+        log.info("closed")
 
 
-def create_bot(settings: Settings, db_path: Path | None = None) -> ArchiveBot:
-    """Build the bot without starting it (tests run it in-process against a fake Discord)."""
-    return ArchiveBot(settings, db_path or settings.db_path)
+async def seed_if_empty(archive: Archive) -> None:
+    """On first run, fill an empty archive from the shipped dump so the bot answers at once."""
+    shipped = shipped_archive()
+    if shipped is None or not await archive.is_empty():
+        return
+    log.info("first run: building %s from %s", archive.path, shipped)
+    report = await archive.ingest(await read_source(str(shipped)))
+    log.info("first run: %d posts, %d paragraphs", report.posts, report.paragraphs)
+
+
+def create_bot(settings: Settings, db_path: Path | None = None, **options: Any) -> ArchiveBot:
+    """Build the bot without starting it (tests run it in-process against a fake Discord).
+
+    `options` go to discord.py's Client (tests pass guild_ready_timeout, for instance).
+    """
+    return ArchiveBot(settings, db_path or settings.db_path, **options)
 
 
 def run_bot(settings: Settings, db_path: Path) -> int:
-    """Run the bot until it is stopped; returns the process exit status."""
+    """Run the bot until it is stopped (Ctrl-C or SIGTERM); returns the process exit status."""
     assert settings.discord_token is not None
-    bot = create_bot(settings, db_path)
     try:
-        bot.run(settings.discord_token.reveal(), log_handler=None)
+        asyncio.run(_run(settings, db_path))
     except discord.LoginFailure:
         log.error("Discord rejected the token: check DISCORD_TOKEN in .env")
         return 1
+    except KeyboardInterrupt:
+        pass
     return 0
+
+
+async def _run(settings: Settings, db_path: Path) -> None:
+    bot = create_bot(settings, db_path)
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        with contextlib.suppress(NotImplementedError, RuntimeError):  # not on Windows
+            loop.add_signal_handler(signum, stop.set)
+    async with bot:
+        runner = asyncio.create_task(bot.start(settings.discord_token.reveal()))
+        stopper = asyncio.create_task(stop.wait())
+        await asyncio.wait({runner, stopper}, return_when=asyncio.FIRST_COMPLETED)
+        if runner.done():
+            stopper.cancel()
+            runner.result()  # raise what stopped it (LoginFailure, a closed gateway, ...)
+            return
+        log.info("stopping")
+        await bot.close()
+        await runner
+
+
+async def sync_once(
+    settings: Settings, db_path: Path, *, guild_id: int | None, clear: bool = False
+) -> SyncResult:
+    """`archive-bot sync`: log in over HTTP only, push (or clear a guild's) commands, log out."""
+    assert settings.discord_token is not None
+    bot = create_bot(settings, db_path, sync_on_start=False)
+    async with bot:
+        await bot.login(settings.discord_token.reveal())
+        if clear and guild_id is not None:
+            guild = discord.Object(id=guild_id)
+            bot.tree.clear_commands(guild=guild)
+            await bot.tree.sync(guild=guild)
+            return SyncResult(f"guild {guild_id}", True, [])
+        return await sync_commands(bot, bot.tree, guild_id=guild_id, force=True)

@@ -1,4 +1,4 @@
-"""The `archive-bot` command line: ingest, search, stats, export, poll, run."""
+"""The `archive-bot` command line: ingest, search, stats, export, poll, run, sync."""
 
 from __future__ import annotations
 
@@ -158,6 +158,22 @@ def build_parser() -> argparse.ArgumentParser:
 
     run = commands.add_parser("run", parents=[common], help="start the Discord bot")
     run.set_defaults(handler=cmd_run)
+
+    sync = commands.add_parser(
+        "sync",
+        parents=[common],
+        help="push the slash commands to Discord now",
+        description="Push the bot's slash commands to Discord: global commands (they can take up "
+        "to an hour to appear everywhere), or with --guild, one server's (instant). `run` already "
+        "syncs at start when the commands changed, or to DISCORD_GUILD_ID when it is set.",
+    )
+    sync.add_argument("--guild", type=int, metavar="ID", help="sync to this server only")
+    sync.add_argument(
+        "--clear",
+        action="store_true",
+        help="with --guild: remove that server's copy of the commands (after development)",
+    )
+    sync.set_defaults(handler=cmd_sync)
     return parser
 
 
@@ -409,6 +425,35 @@ def cmd_run(args: argparse.Namespace, settings: Settings, db_path: Path) -> int:
     from .app import run_bot
 
     return run_bot(settings, db_path)
+
+
+def cmd_sync(args: argparse.Namespace, settings: Settings, db_path: Path) -> int:
+    if settings.discord_token is None:
+        print(NO_TOKEN_HELP.replace("archive-bot run", "archive-bot sync"), file=sys.stderr, end="")
+        return 2
+    import discord
+
+    from .app import sync_once
+
+    try:
+        if args.clear and args.guild is None:
+            raise UsageError("--clear needs --guild ID")
+        result = asyncio.run(sync_once(settings, db_path, guild_id=args.guild, clear=args.clear))
+    except discord.LoginFailure:
+        print("archive-bot: Discord rejected the token: check DISCORD_TOKEN", file=sys.stderr)
+        return 1
+    except discord.HTTPException as exc:
+        print(f"archive-bot: sync failed: {exc.status} {exc.text}", file=sys.stderr)
+        return 1
+    print(f"synced {len(result.names)} commands ({result.scope}): {', '.join(result.names)}")
+    if result.scope == "global" and settings.guild_id is not None:
+        print(
+            f"note: DISCORD_GUILD_ID={settings.guild_id} is set, so `run` also syncs a copy to "
+            "that server, which then lists each command twice. For production, unset it and run "
+            f"`archive-bot sync --guild {settings.guild_id} --clear`.",
+            file=sys.stderr,
+        )
+    return 0
 
 
 # --- helpers -------------------------------------------------------------------------------------

@@ -115,6 +115,23 @@ class Searcher:
         counted = await self.archive.get_posts(scored.row.post_id for scored in window)
         return [_hit(scored, counted, parsed) for scored in window]
 
+    async def matches_in_post(self, query: str, post_id: int, limit: int = 25) -> list[Hit]:
+        """The paragraphs of one post that hold the query's words, in the order they appear."""
+        parsed = parse_query(query)
+        if parsed.empty or limit <= 0:
+            return []
+        concepts = await expand(parsed, self.archive, await self.archive.paragraph_estimate())
+        forms = [term for concept in concepts for term in concept.forms]
+        if not forms:
+            return []
+        rows = await self.archive.match_paragraphs_in_post(fts_any(forms), post_id, limit)
+        posts = await self.archive.get_posts([post_id])
+        if post_id not in posts:
+            return []
+        ranked = rank(parsed, concepts, rows, posts)
+        ranked.sort(key=lambda scored: scored.row.position)
+        return [_hit(scored, posts, parsed) for scored in ranked]
+
     async def _candidates(
         self, concepts: Sequence[Concept], filters: Filters
     ) -> list[ParagraphRow]:
@@ -220,6 +237,8 @@ class Searcher:
         titles = await self.titles()
         for query in dict.fromkeys([*suggestions, " ".join(parsed.keywords)]):
             suggestions += [title for _, title in titles.suggest(query + " ", limit)]
+        if len(suggestions) < limit:  # too garbled for word-by-word correction: whole titles
+            suggestions += await asyncio.to_thread(titles.closest, parsed.text, limit)
         return list(dict.fromkeys(suggestions))[:limit]
 
 

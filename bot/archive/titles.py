@@ -13,7 +13,7 @@ from array import array
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 
-from rapidfuzz import process
+from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
 from .query import STOPWORDS, words_of
@@ -61,6 +61,14 @@ class TitleIndex:
         # Titles starting with the typed text first; the others stay newest first.
         pool.sort(key=lambda i: not self._folded[i].startswith(phrase))
         return [(self._ids[i], self._titles[i]) for i in pool[:limit]]
+
+    def closest(self, text: str, limit: int = 3) -> list[str]:
+        """Titles most like `text` as a whole (rapidfuzz over every title: for rare use, such as
+        suggestions after a search found nothing, not for every keystroke)."""
+        found = process.extract(
+            " ".join(words_of(text)), self._folded, scorer=fuzz.WRatio, limit=limit, score_cutoff=70
+        )
+        return [self._titles[index] for _, _, index in found]
 
     def _matching(self, complete: list[str], last: str | None) -> Iterator[int]:
         """Indices, newest first, of titles holding every complete word and a word starting with

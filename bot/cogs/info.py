@@ -1,0 +1,59 @@
+"""/stats (archive size, date range, sources and their health) and /help."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from .. import render
+from ..replies import answer, defer
+
+if TYPE_CHECKING:
+    from ..app import ArchiveBot
+
+log = logging.getLogger(__name__)
+
+
+class InfoCog(commands.Cog, name="Info"):
+    """What is in the archive, and how to use the bot."""
+
+    def __init__(self, bot: ArchiveBot):
+        self.bot = bot
+
+    @app_commands.command(
+        name="stats", description="Archive size, date range, feeds and their health"
+    )
+    @app_commands.describe(
+        public="Show the reply to everyone in the channel (by default only you see it)"
+    )
+    async def stats(self, interaction: discord.Interaction, public: bool = False) -> None:
+        """/stats: size, date range, sources and their health."""
+        await defer(interaction, private=not public)
+        stats = await self.bot.answers.stats()
+        reply = render.stats(
+            stats, poll_seconds=self.bot.settings.feed_poll_seconds, now=datetime.now(UTC)
+        )
+        await answer(interaction, reply)
+
+    @app_commands.command(name="help", description="What this bot can do, and how")
+    async def help(self, interaction: discord.Interaction) -> None:
+        """/help: every command, from the command tree itself."""
+        await answer(interaction, render.help_card(usage(self.bot.tree)))
+
+
+def usage(tree: app_commands.CommandTree) -> list[tuple[str, str]]:
+    """(usage line, description) of every command in the tree, in the order they were added."""
+    lines = []
+    for command in tree.get_commands(type=discord.AppCommandType.chat_input):
+        if not isinstance(command, app_commands.Command):
+            continue
+        options = " ".join(f"{p.name}" if p.required else f"[{p.name}]" for p in command.parameters)
+        lines.append((f"/{command.name} {options}".rstrip(), command.description))
+    for menu in tree.get_commands(type=discord.AppCommandType.message):
+        lines.append((f"Apps → {menu.name}", "On any message: search the archive for its text."))
+    return lines

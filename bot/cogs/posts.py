@@ -1,0 +1,108 @@
+"""/post (with title autocomplete), /recent and /random, and sharing a private post card."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import TYPE_CHECKING
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from .. import render
+from ..answers import BadInput
+from ..replies import answer, defer, tell
+
+if TYPE_CHECKING:
+    from ..app import ArchiveBot
+
+log = logging.getLogger(__name__)
+
+AUTOCOMPLETE_SECONDS = 1.5  # Discord drops an autocomplete answer after 3 s; better none than late
+
+
+class PostsCog(commands.Cog, name="Posts"):
+    """Looking posts up: by title, the newest, one at random."""
+
+    def __init__(self, bot: ArchiveBot):
+        self.bot = bot
+
+    @app_commands.command(
+        name="post", description="Show a post: opening, author, date, reading time"
+    )
+    @app_commands.describe(
+        title="The post's title: pick it from the list as you type",
+        public="Show the reply to everyone in the channel (by default only you see it)",
+    )
+    async def post(self, interaction: discord.Interaction, title: str, public: bool = False):
+        """/post: the post a picked or typed title names, or the closest titles."""
+        if not title.strip():
+            raise BadInput("Type a title, or pick one from the list as you type.")
+        await defer(interaction, private=not public)
+        lookup = await self.bot.answers.find_post(title)
+        if lookup.post is None:
+            await tell(interaction, render.post_not_found(lookup))
+            return
+        preview = await self.bot.answers.preview(lookup.post.id)
+        if preview is None:
+            await tell(interaction, render.notice(render.POST_GONE))
+            return
+        await answer(interaction, render.post_card(preview, private=not public))
+
+    @post.autocomplete("title")
+    async def post_title(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        """Titles matching what has been typed, from the searcher's in-memory title list."""
+        try:
+            async with asyncio.timeout(AUTOCOMPLETE_SECONDS):
+                posts = await self.bot.answers.title_choices(current)
+        except TimeoutError:
+            log.warning(
+                "title autocomplete took over %.0f s; answered nothing", AUTOCOMPLETE_SECONDS
+            )
+            return []
+        return render.title_choices(posts)
+
+    @app_commands.command(name="recent", description="The newest posts in the archive")
+    @app_commands.describe(
+        count="How many posts (1-20, default 5)",
+        public="Show the reply to everyone in the channel (by default only you see it)",
+    )
+    async def recent(
+        self,
+        interaction: discord.Interaction,
+        count: app_commands.Range[int, 1, 20] = 5,
+        public: bool = False,
+    ) -> None:
+        """/recent: the newest posts."""
+        count = max(1, min(count, 20))  # Discord enforces the range in its client, not for us
+        await defer(interaction, private=not public)
+        posts = await self.bot.answers.recent(count)
+        await answer(interaction, render.recent(posts))
+
+    @app_commands.command(name="random", description="A post from the archive, picked at random")
+    @app_commands.describe(
+        public="Show the reply to everyone in the channel (by default only you see it)"
+    )
+    async def random(self, interaction: discord.Interaction, public: bool = False) -> None:
+        """/random: a post picked at random."""
+        await defer(interaction, private=not public)
+        preview = await self.bot.answers.random_preview()
+        if preview is None:
+            await tell(interaction, render.notice("The archive is empty."))
+            return
+        await answer(interaction, render.post_card(preview, private=not public))
+
+    async def share_post(self, interaction: discord.Interaction, post_id: int) -> None:
+        """Share in channel, under a private post card."""
+        await defer(interaction, new_message=False)
+        preview = await self.bot.answers.preview(post_id)
+        if preview is None:
+            await tell(interaction, render.notice(render.POST_GONE))
+            return
+        shared = render.post_card(preview, private=False)
+        await interaction.followup.send(**shared.send_kwargs(), ephemeral=False, wait=True)
+        shared.content = "✅ Shared in the channel."
+        await answer(interaction, render.fit(shared))
