@@ -33,6 +33,7 @@ class Perm:
     """Permission bits used by the fake (https://discord.com/developers/docs/topics/permissions)."""
 
     ADMINISTRATOR = 1 << 3
+    MANAGE_GUILD = 1 << 5
     VIEW_CHANNEL = 1 << 10
     SEND_MESSAGES = 1 << 11
     EMBED_LINKS = 1 << 14
@@ -760,6 +761,7 @@ class FakeDiscord:
         user: User,
         channel: Channel,
         name: str,
+        /,
         *,
         age: float = 0.0,
         force: bool = False,
@@ -811,12 +813,19 @@ class FakeDiscord:
             )
 
     async def autocomplete(
-        self, user: User, channel: Channel, name: str, focused: str, **options: Any
+        self, user: User, channel: Channel, name: str, focused: str, /, **options: Any
     ) -> Interaction:
-        """A user types into option `focused` of /name (its value is options[focused])."""
-        command = self._command(channel, name, 1)
+        """A user types into option `focused` of /name (or "/group sub") (its value is
+        options[focused])."""
+        command_name, _, sub = name.partition(" ")
+        command = self._command(channel, command_name, 1)
         data = self._command_data(channel, command)
-        data["options"] = self._options(command, options, focused=focused)
+        if sub:
+            known = {o["name"]: o for o in command.get("options", []) if o.get("type") == 1}
+            nested = self._options(known[sub], options, focused=focused)
+            data["options"] = [{"name": sub, "type": 1, "options": nested}]
+        else:
+            data["options"] = self._options(command, options, focused=focused)
         return await self.interact(user, channel, 4, data)
 
     async def message_command(
@@ -1254,7 +1263,8 @@ class FakeDiscord:
                 "type": kind,
                 "name": command["name"],
                 "description": command.get("description", ""),
-                "default_member_permissions": command.get("default_member_permissions"),
+                # Discord answers with a string, whatever number the client sent.
+                "default_member_permissions": _string(command.get("default_member_permissions")),
                 "dm_permission": command.get("dm_permission", True),
                 "nsfw": command.get("nsfw", False),
                 "contexts": command.get("contexts"),
@@ -1550,6 +1560,10 @@ def _json(payload: Any, status: int, headers: dict[str, str] | None = None) -> w
     )
 
 
+def _string(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
 def _int(text: str) -> int:
     try:
         return int(text)
@@ -1574,8 +1588,9 @@ def pings(data: dict[str, Any]) -> set[str]:
         return set()
     allowed = data.get("allowed_mentions")
     parse = {"users", "roles", "everyone"} if allowed is None else set(allowed.get("parse", []))
-    users = set((allowed or {}).get("users", []))
-    roles = set((allowed or {}).get("roles", []))
+    # Snowflakes may come as numbers or strings (discord.py sends numbers).
+    users = {str(user) for user in (allowed or {}).get("users", [])}
+    roles = {str(role) for role in (allowed or {}).get("roles", [])}
     result = set()
     if "everyone" in parse:
         result |= {f"@{m}" for m in MENTION_ALL.findall(content)}
