@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 
 from bot.announcements import MAX_SUBSCRIPTIONS
-from bot.config import DEFAULT_FEED
 from tests.fakediscord import Perm
 from tests.feeds.lesswrong import item, newest
 
@@ -29,12 +28,6 @@ async def test_add_follows_the_default_feed_and_polls_it_at_once(world, newsroom
     (sub,) = await newsroom.bot.poller.store.subscriptions(world.guild.id)
     assert sub.feed_url == newsroom.url() and not sub.baseline_pending
     assert announcements(world.general) == []  # the backlog is not announced
-
-
-def test_the_default_feed_is_lesswrongs():
-    from bot.config import Settings
-
-    assert Settings().default_feed == DEFAULT_FEED == "https://www.lesswrong.com/feed.xml"
 
 
 async def test_the_commands_are_for_server_managers_only(world, newsroom, errors):
