@@ -816,10 +816,12 @@ def _subscription_state(sub: Subscription, problem: str | None, waiting: int) ->
 
 def _feed_status(feed: Feed, now: datetime) -> str:
     icon, state = feed_health(feed, now)
-    lines = [_code(feed.url), f"{icon} {state}"]
+    lines = [_code(feed.url)]
     if feed.last_poll is not None:
         answer = f"HTTP {feed.last_status}" if feed.last_status is not None else "no answer"
         lines.append(f"Last poll: {when(feed.last_poll, 'R')} · {answer}")
+    if icon != "✅":  # healthy needs no more words than the last poll
+        lines.insert(1, f"{icon} {state}")
     if feed.polls:
         share = feed.not_modified_share or 0.0
         lines.append(f"Answered 304 (unchanged): {share:.0%} of {feed.polls} polls")

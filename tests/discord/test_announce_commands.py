@@ -52,6 +52,9 @@ async def test_the_commands_are_for_server_managers_only(world, newsroom, errors
         reply = await ix.reply()
         assert reply.ephemeral and "Only members with Manage Server" in reply.content
     assert await newsroom.bot.poller.store.subscriptions(world.guild.id) == []
+    dm = world.fake.dm_channel(world.alice)
+    reply = await (await world.fake.slash(world.alice, dm, "announce list", force=True)).reply()
+    assert reply.ephemeral and "works in a server only" in reply.content
 
     manager_role = world.guild.add_role("Mods", Perm.MANAGE_GUILD)
     world.guild.add_member(world.bob, manager_role)
