@@ -87,8 +87,13 @@ def rank(
         )
         for post_id, post in posts.items()
     }
+    # Only these words can count: forms of the query's concepts and the query's own words.
+    wanted = frozenset(
+        [*(t for c in live for t in c.forms), *parsed.words, *itertools.chain(*bigrams)]
+    )
     evidence = [
-        _evidence(row, live, total, bigrams, answer, contexts.get(row.post_id)) for row in rows
+        _evidence(row, live, total, bigrams, answer, contexts.get(row.post_id), wanted)
+        for row in rows
     ]
 
     headings = {(e.row.post_id, e.row.position): e for e in evidence if e.heading}
@@ -148,7 +153,9 @@ class _PostContext:
         total: float,
     ) -> _PostContext:
         titled = _title_match(concepts, post)
-        naming = {**_words_match(concepts, set(words_of(lede))), **titled}
+        naming = {**_words_match(concepts, set(words_of(lede))), **titled} if lede else titled
+        if not naming:  # the common case: nothing to discount
+            return cls(0.0, naming, frozenset())
         plain = {c.word for c in concepts}
         pairs = frozenset(
             index
@@ -175,9 +182,10 @@ def _evidence(
     bigrams: dict[tuple[str, str], int],
     answer: list[tuple[re.Pattern[str], float]],
     context: _PostContext | None,
+    wanted: frozenset[str],
 ) -> _Evidence:
     words = words_of(row.text)
-    positions = _positions(words)
+    positions = _positions(words, wanted)
     naming = context.naming if context else {}
     full = discounted = 0.0
     matched: set[str] = set()
@@ -195,8 +203,9 @@ def _evidence(
     answers = W_ANSWER * max(
         (cue for pattern, cue in answer if pattern.search(row.text)), default=0
     )
-    phrase_full = _phrase(words, bigrams)
-    phrase_own = _phrase(words, bigrams, context.naming_pairs if context else frozenset())
+    pairs = _pairs_at(words, positions, bigrams)
+    phrase_full = _phrase(pairs, bigrams)
+    phrase_own = _phrase(pairs, bigrams, context.naming_pairs if context else frozenset())
     shape = 1.0
     heading = False
     if phrase_full < 0.99:  # an exact phrase is what was asked for, however short
@@ -215,11 +224,26 @@ def _evidence(
     )
 
 
-def _positions(words: list[str]) -> dict[str, list[int]]:
+def _positions(words: list[str], wanted: frozenset[str]) -> dict[str, list[int]]:
+    """Where each word of interest (a form of the query or a query word) occurs."""
     positions: dict[str, list[int]] = defaultdict(list)
     for index, word in enumerate(words):
-        positions[word].append(index)
+        if word in wanted:
+            positions[word].append(index)
     return positions
+
+
+def _pairs_at(
+    words: list[str], positions: dict[str, list[int]], bigrams: dict[tuple[str, str], int]
+) -> set[int]:
+    """The query pairs (by index) found as adjacent words, looked for only where they can start."""
+    found = set()
+    last = len(words) - 1
+    for word, where in positions.items():
+        for index in where:
+            if index < last and (pair := bigrams.get((word, words[index + 1]))) is not None:
+                found.add(pair)
+    return found
 
 
 def _match(concept: Concept, positions: dict[str, list[int]]) -> tuple[float, list[int], set[str]]:
@@ -284,12 +308,11 @@ def _title_score(
 
 
 def _phrase(
-    words: list[str], bigrams: dict[tuple[str, str], int], ignored: set[int] = frozenset()
+    found: set[int], bigrams: dict[tuple[str, str], int], ignored: frozenset[int] = frozenset()
 ) -> float:
     """Share of the query's adjacent word pairs that occur adjacent in the paragraph."""
     if not bigrams:
         return 0.0
-    found = {bigrams[pair] for pair in itertools.pairwise(words) if pair in bigrams}
     return len(found - ignored) / len(set(bigrams.values()))
 
 
