@@ -207,7 +207,10 @@ async def ingest_location(archive: Archive, location: str, *, progress: bool) ->
     from tqdm import tqdm
 
     with tqdm(
-        total=len(document.posts), unit="post", desc=Path(location).name[:30], leave=False
+        total=len(document.posts) if isinstance(document.posts, list) else None,
+        unit="post",
+        desc=Path(location).name[:30],
+        leave=False,
     ) as bar:
         return await archive.ingest(document, progress=bar.update)
 

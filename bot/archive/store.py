@@ -10,11 +10,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
+import itertools
 import logging
 import sqlite3
 import time
 from collections import defaultdict
-from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -204,17 +205,28 @@ class Archive:
         is merged into the existing row rather than added twice.
         """
         started = time.perf_counter()
-        report = IngestReport(document.location, warnings=list(document.warnings))
+        report = IngestReport(document.location)
+        batches = _batches(document.posts, INGEST_BATCH)
         async with self.transaction() as db:
             run = await _Ingestion.begin(db, document, report)
-            for start in range(0, len(document.posts), INGEST_BATCH):
-                batch = document.posts[start : start + INGEST_BATCH]
-                await run.ingest_batch(batch)
+            # The next batch is read (a large file parsed, say) in a worker thread while the
+            # database writes this one: reading and writing share the two cores.
+            batch = await asyncio.to_thread(next, batches, None)
+            while batch is not None:
+                upcoming = asyncio.ensure_future(asyncio.to_thread(next, batches, None))
+                try:
+                    await run.ingest_batch(batch)
+                except BaseException:
+                    with contextlib.suppress(BaseException):
+                        await upcoming  # let the reader finish before the source is dropped
+                    raise
                 if progress is not None:
                     progress(len(batch))
+                batch = await upcoming
             if run.text_changed:
                 await db.execute("DELETE FROM vocabulary")
                 await db.execute(_REFRESH_VOCABULARY)
+        report.warnings[:0] = document.warnings  # complete now that every post has been read
         report.seconds = time.perf_counter() - started
         log.info(
             "ingested %s: %d new, %d updated, %d unchanged, %d paragraphs in %.2fs",
@@ -882,6 +894,12 @@ def _statements(script: str) -> list[str]:
     if pending.strip():
         raise ArchiveError(f"incomplete SQL statement in migration: {pending.strip()[:80]!r}")
     return statements
+
+
+def _batches(posts: Iterable[Post], size: int) -> Iterator[list[Post]]:
+    iterator = iter(posts)
+    while batch := list(itertools.islice(iterator, size)):
+        yield batch
 
 
 def _body_hash(paragraphs: Sequence[str]) -> str:
