@@ -182,12 +182,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="100k,1m")
     parser.add_argument("--per-kind", type=int, default=30)
+    parser.add_argument("--no-rapidfuzz", action="store_true", help="skip the slow baseline")
     args = parser.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)
     from bench.queries import make_queries
 
     rows = []
     builds = {}
+    by_kind: dict[str, dict[str, tuple[float, float, float]]] = {}
     largest_db = None
     for name in args.sizes.split(","):
         jsonl = ensure_jsonl(name, SIZES[name])
@@ -195,20 +197,33 @@ def main() -> None:
         print(f"ingesting {jsonl.name} ...", file=sys.stderr)
         builds[name] = build(jsonl, db)
         largest_db = db
-        queries = [q for _, q in make_queries(jsonl, args.per_kind)]
+        pairs = make_queries(jsonl, args.per_kind)
+        queries = [q for _, q in pairs]
         queries_file = OUT / f"queries-{name}.json"
         queries_file.write_text(json.dumps(queries), encoding="utf-8")
-        methods = ["search", "fts-or"] + (["rapidfuzz"] if name == "100k" else [])
+        baseline = name == "100k" and not args.no_rapidfuzz
+        methods = ["search", "fts-or"] + (["rapidfuzz"] if baseline else [])
         for method in methods:
             print(f"  {method} on {name} ...", file=sys.stderr)
             result = run_child("--child", method, str(db), str(queries_file))
             rows.append((name, method, *summarise(result["latencies"]), result["rss_mb"]))
+            if method == "search":
+                timed = list(zip((k for k, _ in pairs), result["latencies"], strict=True))
+                by_kind[name] = {
+                    kind: summarise([t for k, t in timed if k == kind])
+                    for kind in dict.fromkeys(k for k, _ in pairs)
+                }
 
     print(f"\nsearch latency over {args.per_kind * 8} queries ({args.per_kind} of each kind), ms")
     print(f"(rapidfuzz: every {RAPIDFUZZ_EVERY}th query, a full scan takes seconds)")
     print(f"{'archive':8} {'method':10} {'median':>8} {'p95':>8} {'p99':>8} {'peak RSS MB':>12}")
     for name, method, median, p95, p99, rss in rows:
         print(f"{name:8} {method:10} {median:8.1f} {p95:8.1f} {p99:8.1f} {rss:12.0f}")
+
+    for name, kinds in by_kind.items():
+        print(f"\nsearch on {name}, by kind of query: median / p95 / p99 ms")
+        for kind, (median, p95, p99) in kinds.items():
+            print(f"  {kind:9} {median:7.1f} {p95:7.1f} {p99:7.1f}")
 
     print("\ningest through the JSONL import (fresh database, FTS index included)")
     print(

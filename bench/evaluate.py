@@ -13,6 +13,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.baselines import FtsOr, RapidfuzzScan
 from bench.quality import by_kind, format_table, load_cases, run_cases
 from bot.archive.search import Searcher
 from bot.archive.sources import read_source
@@ -23,15 +24,28 @@ from bot.config import shipped_archive
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--failures", action="store_true", help="list the queries that missed")
+    parser.add_argument(
+        "--method", choices=["search", "fts-or", "rapidfuzz", "all"], default="search"
+    )
     args = parser.parse_args()
+    methods = ["search", "fts-or", "rapidfuzz"] if args.method == "all" else [args.method]
     with tempfile.TemporaryDirectory() as tmp:
         archive = await Archive.open(Path(tmp) / "eval.db")
         try:
             await archive.ingest(await read_source(str(shipped_archive())))
-            outcomes = await run_cases(Searcher(archive), load_cases())
+            for method in methods:
+                if method == "search":
+                    engine = Searcher(archive)
+                elif method == "fts-or":
+                    engine = FtsOr(archive)
+                else:
+                    engine = await RapidfuzzScan(archive).load()
+                outcomes = await run_cases(engine, load_cases())
+                if len(methods) > 1:
+                    print(f"\n{method}")
+                print(format_table(by_kind(outcomes)))
         finally:
             await archive.close()
-    print(format_table(by_kind(outcomes)))
     if args.failures:
         print()
         for o in outcomes:

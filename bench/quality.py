@@ -53,6 +53,7 @@ def matches_paragraph(hit: Hit, case: Case) -> bool:
 
 
 async def run_cases(searcher: Searcher, cases: list[Case]) -> list[Outcome]:
+    """Run every case through anything with Searcher.search's signature (a baseline, say)."""
     outcomes = []
     for case in cases:
         hits = await searcher.search(case.query, limit=10)

@@ -207,7 +207,10 @@ async def ingest_location(archive: Archive, location: str, *, progress: bool) ->
     from tqdm import tqdm
 
     with tqdm(
-        total=len(document.posts), unit="post", desc=Path(location).name[:30], leave=False
+        total=len(document.posts) if isinstance(document.posts, list) else None,
+        unit="post",
+        desc=Path(location).name[:30],
+        leave=False,
     ) as bar:
         return await archive.ingest(document, progress=bar.update)
 
@@ -248,7 +251,8 @@ async def _search(args: argparse.Namespace, db_path: Path) -> int:
         if args.json:
             print(json.dumps([hit_to_json(h) for h in hits], ensure_ascii=False, indent=2))
         else:
-            print_hits(hits, args.query, sys.stdout)
+            suggestions = [] if hits else await searcher.did_you_mean(args.query)
+            print_hits(hits, args.query, sys.stdout, suggestions)
     return 0
 
 
@@ -270,9 +274,11 @@ def hit_to_json(hit: Hit) -> dict[str, Any]:
     }
 
 
-def print_hits(hits: list[Hit], query: str, out: TextIO) -> None:
+def print_hits(hits: list[Hit], query: str, out: TextIO, suggestions: Sequence[str] = ()) -> None:
     if not hits:
         print(f"No results for {query!r}.", file=out)
+        if suggestions:
+            print("Did you mean: " + "; ".join(suggestions) + "?", file=out)
         return
     bold = ("\033[1m", "\033[0m") if out.isatty() else ("", "")
     for rank, hit in enumerate(hits, 1):

@@ -58,6 +58,8 @@ def test_human_search_output(env, tmp_path):
     assert result.stdout.startswith("1. Running An Air Purifier on Batteries")
     empty = run(env, tmp_path, "search", "zzzzqqqq")
     assert empty.returncode == 0 and "No results" in empty.stdout
+    close = run(env, tmp_path, "search", "activationoracles")
+    assert "Did you mean: Building Better Activation Oracles?" in close.stdout
 
 
 def test_stats_json_on_the_shipped_archive(env, tmp_path):

@@ -9,6 +9,7 @@ the paragraphs that hold them together with the other query words decide which r
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -23,6 +24,7 @@ COMPLETION_WEIGHT = 0.7  # activ -> activation (an unfinished last word)
 TYPO_WEIGHTS = {1: 0.8, 2: 0.6}  # by edit distance (a transposition counts as one edit)
 MAX_VARIANTS = 4
 MAX_TYPO_CANDIDATES = 3
+LONG_QUERY = 12  # keywords; longer queries are pasted passages
 _LAST = "\U0010ffff"  # sorts after every other character: "abc" <= term < "abc" + _LAST
 
 _stemmer = snowballstemmer.stemmer("english")
@@ -32,6 +34,10 @@ class Vocabulary(Protocol):
     """What expansion needs from the archive (Archive implements it)."""
 
     async def term_counts(self, terms: list[str]) -> dict[str, tuple[int, int]]: ...
+
+    async def terms_with_prefixes(
+        self, prefixes: Iterable[str], *, extra_chars: int = ..., limit: int = ...
+    ) -> dict[str, list[tuple[str, int, int]]]: ...
 
     async def terms_between(
         self, low: str, high: str, *, min_length: int = 1, max_length: int = 64, limit: int = ...
@@ -63,8 +69,15 @@ class Concept:
 async def expand(
     parsed: ParsedQuery, vocabulary: Vocabulary, paragraphs_total: int
 ) -> list[Concept]:
-    """The concepts of a query's keywords, with their indexed forms and weights."""
+    """The concepts of a query's keywords, with their indexed forms and weights.
+
+    A long query is a pasted passage: its words are exact, so it gets no other forms or guesses
+    (and stays fast however long it is).
+    """
+    exact_only = len(parsed.keywords) > LONG_QUERY
     counts = await vocabulary.term_counts(list(parsed.keywords))
+    roots = {} if exact_only else {w: stem(w) for w in parsed.keywords if _has_family(w)}
+    families = await vocabulary.terms_with_prefixes(r for r in roots.values() if len(r) >= 3)
     concepts = []
     last = parsed.terms[-1] if parsed.open_ended and parsed.terms else None
     for word in parsed.keywords:
@@ -72,11 +85,11 @@ async def expand(
         paragraphs, titles = counts.get(word, (0, 0))
         if paragraphs or titles:
             concept.add(word, 1.0, paragraphs, titles)
-        if len(word) >= 4 and not word.isdigit():
-            await _add_variants(concept, vocabulary)
-        if not concept.forms and word == last and len(word) >= 3:
+        if word in roots:
+            _add_variants(concept, roots[word], families.get(roots[word], []))
+        if not exact_only and not concept.forms and word == last and len(word) >= 3:
             await _add_completions(concept, vocabulary)
-        if not concept.forms and len(word) >= 3 and not word.isdigit():
+        if not exact_only and not concept.forms and len(word) >= 3 and not word.isdigit():
             concept.corrected = True
             await _add_corrections(concept, vocabulary)
         concept.weight = _idf(concept, paragraphs_total)
@@ -84,16 +97,16 @@ async def expand(
     return concepts
 
 
+def _has_family(word: str) -> bool:
+    return len(word) >= 4 and not word.isdigit()
+
+
 def stem(word: str) -> str:
     return _stemmer.stemWord(word)
 
 
-async def _add_variants(concept: Concept, vocabulary: Vocabulary) -> None:
+def _add_variants(concept: Concept, root: str, rows: list[tuple[str, int, int]]) -> None:
     """Other inflections of the word that the archive holds (same English stem)."""
-    root = stem(concept.word)
-    if len(root) < 3:
-        return
-    rows = await vocabulary.terms_between(root, root + _LAST, max_length=len(root) + 6, limit=200)
     variants = sorted(
         (row for row in rows if row[0] != concept.word and stem(row[0]) == root),
         key=lambda row: -row[1],
@@ -114,18 +127,21 @@ async def _add_corrections(concept: Concept, vocabulary: Vocabulary) -> None:
     word = concept.word
     max_distance = 1 if len(word) <= 4 else 2
     low, high = len(word) - max_distance, len(word) + max_distance
-    # Typos rarely touch the first letter; also try the second one for a swapped opening pair.
-    rows: dict[str, tuple[int, int]] = {}
+    # Typos rarely touch the first letter; failing that, try a swapped opening pair ("rwold").
     for first in dict.fromkeys((word[0], word[1])):
-        for term, paragraphs, titles in await vocabulary.terms_between(
-            first, first + _LAST, min_length=low, max_length=high
-        ):
-            rows[term] = (paragraphs, titles)
-    if not rows:
+        rows = {
+            term: (paragraphs, titles)
+            for term, paragraphs, titles in await vocabulary.terms_between(
+                first, first + _LAST, min_length=low, max_length=high
+            )
+        }
+        found = process.extract(
+            word, list(rows), scorer=OSA.distance, score_cutoff=max_distance, limit=50
+        )
+        if found:
+            break
+    else:
         return
-    found = process.extract(
-        word, list(rows), scorer=OSA.distance, score_cutoff=max_distance, limit=50
-    )
     # Closest first, then the most common; stopwords make poor corrections ("wrold" -> would).
     found.sort(key=lambda item: (item[1], item[0] in STOPWORDS, -sum(rows[item[0]])))
     for term, distance, _ in found[:MAX_TYPO_CANDIDATES]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
@@ -25,31 +25,51 @@ class JsonlError(ValueError):
 
 
 def parse_jsonl(path: Path | str) -> SourceDocument:
-    """Read posts from a JSONL file; bad lines are skipped with a warning naming the line."""
+    """Read every post of a JSONL file; bad lines are skipped with a warning naming the line."""
+    document = stream_jsonl(path)
+    document.posts = list(document.posts)
+    return document
+
+
+def stream_jsonl(path: Path | str) -> SourceDocument:
+    """A JSONL file whose posts are read as they are consumed, so that a large import never sits
+    in memory whole. Warnings accumulate in `warnings` while the posts are read; a file with no
+    readable post raises JsonlError at its end (inside the ingest, which then rolls back)."""
     path = Path(path)
-    try:
-        with path.open(encoding="utf-8-sig") as handle:
-            return parse_jsonl_lines(handle, str(path))
-    except UnicodeDecodeError as exc:
-        raise JsonlError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    warnings: list[str] = []
+    return SourceDocument(str(path), "jsonl", _read_file(path, warnings), warnings=warnings)
 
 
 def parse_jsonl_lines(lines: Iterable[str], location: str) -> SourceDocument:
     """Read posts from JSONL text lines."""
-    posts: list[Post] = []
     warnings: list[str] = []
+    posts = list(_read_lines(lines, location, warnings))
+    return SourceDocument(location, "jsonl", posts, warnings=warnings)
+
+
+def _read_file(path: Path, warnings: list[str]) -> Iterator[Post]:
+    try:
+        with path.open(encoding="utf-8-sig") as handle:
+            yield from _read_lines(handle, str(path), warnings)
+    except UnicodeDecodeError as exc:
+        raise JsonlError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+
+
+def _read_lines(lines: Iterable[str], location: str, warnings: list[str]) -> Iterator[Post]:
+    found = False
     for number, line in enumerate(lines, 1):
         if not line.strip():
             continue
         try:
-            posts.append(post_from_json(json.loads(line)))
+            post = post_from_json(json.loads(line))
         except (ValueError, TypeError) as exc:
             warnings.append(f"{location}:{number}: {exc}; line skipped")
-    if not posts and warnings:
+            log.warning("%s", warnings[-1])
+            continue
+        found = True
+        yield post
+    if not found and warnings:
         raise JsonlError(f"{location}: no readable posts; first problem: {warnings[0]}")
-    for warning in warnings:
-        log.warning("%s", warning)
-    return SourceDocument(location, "jsonl", posts, warnings=warnings)
 
 
 def post_from_json(record: Any) -> Post:

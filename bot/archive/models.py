@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from urllib.parse import quote_plus
@@ -36,7 +37,7 @@ class SourceDocument:
 
     location: str
     kind: str  # "dump" | "feed" | "jsonl"
-    posts: list[Post]
+    posts: Iterable[Post]  # a list, or (a large JSONL import) an iterator read while ingesting
     title: str | None = None
     warnings: list[str] = field(default_factory=list)
 

@@ -35,7 +35,8 @@ W_PHRASE = 0.6  # as a share of coverage
 W_PROXIMITY = 0.3  # as a share of coverage
 W_TITLE = 1.8
 W_ANSWER = 0.3  # share of coverage added when a question's expected kind of answer is there
-W_SECTION = 0.7  # share of a heading's match passed to the paragraph under it
+W_SECTION = 1.0  # share of a heading's match passed to the paragraph under it
+W_OPENING = 0.6  # preference for a post's opening when the query only names the post
 W_EVIDENCE = 0.15
 W_BM25 = 0.15
 W_RECENCY = 0.02
@@ -87,8 +88,13 @@ def rank(
         )
         for post_id, post in posts.items()
     }
+    # Only these words can count: forms of the query's concepts and the query's own words.
+    wanted = frozenset(
+        [*(t for c in live for t in c.forms), *parsed.words, *itertools.chain(*bigrams)]
+    )
     evidence = [
-        _evidence(row, live, total, bigrams, answer, contexts.get(row.post_id)) for row in rows
+        _evidence(row, live, total, bigrams, answer, contexts.get(row.post_id), wanted)
+        for row in rows
     ]
 
     headings = {(e.row.post_id, e.row.position): e for e in evidence if e.heading}
@@ -97,11 +103,16 @@ def rank(
     for e in evidence:
         row = e.row
         above = None if e.heading else headings.get((row.post_id, row.position - 1))
+        context = contexts.get(row.post_id)
+        # A query that only names the post ("activation oracles" for "Building Better Activation
+        # Oracles") says nothing about which paragraph: then show how the post opens.
+        named = context.named_share if context else 0.0
         within = (
             e.paragraph_body
-            + (W_SECTION * above.paragraph_body / HEADING_FACTOR if above else 0.0)
+            + (W_SECTION * above.paragraph_body if above else 0.0)
             + W_BM25 * (row.bm25 / best_bm25 if best_bm25 < 0 else 0.0)
-            + W_POSITION / (1 + row.position / 5)
+            + (W_POSITION + W_OPENING * named**2) / (1 + row.position / 3)
+            - (W_OPENING * named**2 if e.heading else 0.0)
         )
         by_post[row.post_id].append((within, e))
 
@@ -137,6 +148,7 @@ class _PostContext:
     title_score: float  # 0..1: how well the query names this post
     naming: dict[str, float]  # concept word -> held by the title, author or opening paragraph
     naming_pairs: frozenset[int]  # query word pairs made only of such words
+    named_share: float  # 0..1: the share of the query (by weight) its title and author hold
 
     @classmethod
     def build(
@@ -148,7 +160,9 @@ class _PostContext:
         total: float,
     ) -> _PostContext:
         titled = _title_match(concepts, post)
-        naming = {**_words_match(concepts, set(words_of(lede))), **titled}
+        naming = {**_words_match(concepts, set(words_of(lede))), **titled} if lede else titled
+        if not naming:  # the common case: nothing to discount
+            return cls(0.0, naming, frozenset(), 0.0)
         plain = {c.word for c in concepts}
         pairs = frozenset(
             index
@@ -156,7 +170,8 @@ class _PostContext:
             if all(word in naming or word in STOPWORDS or word not in plain for word in (a, b))
         )
         score = _title_score(concepts, post, titled, total) if titled else 0.0
-        return cls(score, naming, pairs)
+        named = sum(c.weight * titled.get(c.word, 0.0) for c in concepts) / total
+        return cls(score, naming, pairs, named)
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,9 +190,10 @@ def _evidence(
     bigrams: dict[tuple[str, str], int],
     answer: list[tuple[re.Pattern[str], float]],
     context: _PostContext | None,
+    wanted: frozenset[str],
 ) -> _Evidence:
     words = words_of(row.text)
-    positions = _positions(words)
+    positions = _positions(words, wanted)
     naming = context.naming if context else {}
     full = discounted = 0.0
     matched: set[str] = set()
@@ -195,17 +211,16 @@ def _evidence(
     answers = W_ANSWER * max(
         (cue for pattern, cue in answer if pattern.search(row.text)), default=0
     )
-    phrase_full = _phrase(words, bigrams)
-    phrase_own = _phrase(words, bigrams, context.naming_pairs if context else frozenset())
-    shape = 1.0
-    heading = False
-    if phrase_full < 0.99:  # an exact phrase is what was asked for, however short
-        heading = looks_like_heading(row.text, len(words))
-        shape = (
-            HEADING_FACTOR if heading else 0.75 + 0.25 * min(1.0, len(words) / FULL_LENGTH_WORDS)
-        )
+    pairs = _pairs_at(words, positions, bigrams)
+    phrase_full = _phrase(pairs, bigrams)
+    phrase_own = _phrase(pairs, bigrams, context.naming_pairs if context else frozenset())
+    heading = looks_like_heading(row.text, len(words))
+    length = 0.75 + 0.25 * min(1.0, len(words) / FULL_LENGTH_WORDS)
 
     def body(coverage: float, phrase: float) -> float:
+        # An exact phrase is what was asked for, however short the paragraph holding it; but a
+        # phrase of words that only name the post (its title, say) makes no heading worth showing.
+        shape = 1.0 if phrase >= 0.99 else HEADING_FACTOR if heading else length
         return (
             shape * coverage / total * (1 + W_PHRASE * phrase + W_PROXIMITY * proximity + answers)
         )
@@ -215,11 +230,26 @@ def _evidence(
     )
 
 
-def _positions(words: list[str]) -> dict[str, list[int]]:
+def _positions(words: list[str], wanted: frozenset[str]) -> dict[str, list[int]]:
+    """Where each word of interest (a form of the query or a query word) occurs."""
     positions: dict[str, list[int]] = defaultdict(list)
     for index, word in enumerate(words):
-        positions[word].append(index)
+        if word in wanted:
+            positions[word].append(index)
     return positions
+
+
+def _pairs_at(
+    words: list[str], positions: dict[str, list[int]], bigrams: dict[tuple[str, str], int]
+) -> set[int]:
+    """The query pairs (by index) found as adjacent words, looked for only where they can start."""
+    found = set()
+    last = len(words) - 1
+    for word, where in positions.items():
+        for index in where:
+            if index < last and (pair := bigrams.get((word, words[index + 1]))) is not None:
+                found.add(pair)
+    return found
 
 
 def _match(concept: Concept, positions: dict[str, list[int]]) -> tuple[float, list[int], set[str]]:
@@ -284,12 +314,11 @@ def _title_score(
 
 
 def _phrase(
-    words: list[str], bigrams: dict[tuple[str, str], int], ignored: set[int] = frozenset()
+    found: set[int], bigrams: dict[tuple[str, str], int], ignored: frozenset[int] = frozenset()
 ) -> float:
     """Share of the query's adjacent word pairs that occur adjacent in the paragraph."""
     if not bigrams:
         return 0.0
-    found = {bigrams[pair] for pair in itertools.pairwise(words) if pair in bigrams}
     return len(found - ignored) / len(set(bigrams.values()))
 
 

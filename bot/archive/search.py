@@ -36,12 +36,14 @@ CANDIDATES = 100  # paragraphs ranked in Python per query
 TITLE_CANDIDATES = 20  # posts found by title or author
 TITLE_POSTS_SEARCHED = 3  # of those, posts whose own paragraphs are searched for the other words
 OPENING_PARAGRAPHS = 3
+TITLE_OPENINGS = 8  # posts found by title whose opening paragraphs join the candidates
 HEADINGS_FOLLOWED = 20  # candidate headings whose next paragraph joins the candidates
 # BM25 costs about a microsecond per posting; a query whose words are all common would read
 # hundreds of thousands. Retrieval ranks with the rarest forms up to this many postings; when even
 # the rarest exceeds it, it takes the newest paragraphs holding all the words instead.
-POSTINGS_BUDGET = 10_000
-TITLE_BUDGET = 2_000  # a form in more titles than this says little about which post is meant
+POSTINGS_BUDGET = 6_000
+TITLE_BUDGET = 1_500  # title postings; a word in thousands of titles says little about which post
+MAX_CONCEPTS = 8  # words (with their forms) OR-ed in one FTS5 query
 PER_POST = 2  # at most this many paragraphs of one post before every other post had its turn
 DATE_SORT_POOL = 50  # with sort="date": the most relevant this many, newest first
 # Up to this many posts the title index is rebuilt before answering (a few ms); beyond, the old
@@ -137,22 +139,18 @@ class Searcher:
     ) -> list[ParagraphRow]:
         """Paragraphs worth scoring: FTS5 matches, and the best of the posts the title names."""
         live = [c for c in concepts if c.matchable]
-        every_form = [term for c in live for term in c.forms]
-        documents = {term: count for c in live for term, count in c.documents.items()}
-        chosen, spent = [], 0
-        for term in sorted(every_form, key=lambda t: documents.get(t, 0)):
-            if chosen and spent + documents.get(term, 0) > POSTINGS_BUDGET:
-                break
-            chosen.append(term)
-            spent += documents.get(term, 0)
+        chosen, spent = _rarest(live, POSTINGS_BUDGET)
         if spent <= POSTINGS_BUDGET:
             rows = await self.archive.match_paragraphs(fts_any(chosen), CANDIDATES, filters)
         else:  # every word is common: the newest paragraphs holding all of them
-            rarest = sorted(live, key=lambda c: min(c.documents.values(), default=0))[:3]
+            rarest = sorted(live, key=lambda c: c.documents.get(_main_form(c), 0))[:3]
             groups = [list(c.forms) for c in rarest]
             rows = await self.archive.match_paragraphs_newest(fts_all(groups), CANDIDATES, filters)
         # Titles are few and short, but a common word is in thousands of them too.
-        title_forms = [t for c in live for t, n in c.title_documents.items() if n <= TITLE_BUDGET]
+        in_titles = [c for c in live if any(c.title_documents.values())]
+        title_forms, title_spent = _rarest(in_titles, TITLE_BUDGET, titles=True)
+        if title_spent > TITLE_BUDGET:
+            title_forms = []
         title_posts = (
             await self.archive.match_posts(fts_any(title_forms), TITLE_CANDIDATES, filters)
             if title_forms
@@ -163,7 +161,7 @@ class Searcher:
         for post_id in searched:
             rows += await self.archive.match_paragraphs_in_post(expression, post_id, 20)
         rows += await self.archive.opening_paragraphs(
-            (post_id for post_id, _ in title_posts), OPENING_PARAGRAPHS
+            (post_id for post_id, _ in title_posts[:TITLE_OPENINGS]), OPENING_PARAGRAPHS
         )
         # The paragraph under a matching heading is usually what the heading promises.
         headings = [row for row in rows if looks_like_heading(row.text)][:HEADINGS_FOLLOWED]
@@ -257,6 +255,42 @@ def _hit(scored: Scored, posts: dict[int, StoredPost], parsed: ParsedQuery) -> H
         score=round(scored.score, 4),
         excerpt=make_excerpt(row.text, terms),
     )
+
+
+def _rarest(
+    concepts: Sequence[Concept], budget: int, *, titles: bool = False
+) -> tuple[list[str], int]:
+    """The forms to retrieve with, and how many postings they hold.
+
+    Concepts go rarest first, judged by the word as typed (or its best guess); each brings that
+    form, then its other forms, as far as `budget` postings allow. A concept whose main form does
+    not fit is left to scoring; at most MAX_CONCEPTS concepts are used (a pasted passage's rarest
+    words find it as well as all of them). FTS5 pays per posting and, per term, per segment.
+    When even the rarest main form exceeds the budget, it is returned alone, over budget.
+    """
+
+    def count(concept: Concept, term: str) -> int:
+        return (concept.title_documents if titles else concept.documents).get(term, 0)
+
+    ordered = sorted(concepts, key=lambda c: count(c, _main_form(c)))
+    chosen, spent = [], 0
+    for concept in ordered[:MAX_CONCEPTS]:
+        if spent + count(concept, _main_form(concept)) > budget:
+            continue
+        for term in sorted(concept.forms, key=lambda t: (-concept.forms[t], count(concept, t))):
+            found = count(concept, term)
+            if found and spent + found <= budget:
+                chosen.append(term)
+                spent += found
+    if not chosen and ordered:
+        rarest = _main_form(ordered[0])
+        return [rarest], count(ordered[0], rarest)
+    return chosen, spent
+
+
+def _main_form(concept: Concept) -> str:
+    """The form that stands for a concept first: as typed, or the best guess at a typo."""
+    return max(concept.forms, key=lambda t: (concept.forms[t], -concept.documents.get(t, 0)))
 
 
 def _single_candidates(rows: Sequence[ParagraphRow]) -> set[int]:

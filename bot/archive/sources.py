@@ -11,7 +11,7 @@ from pathlib import Path
 from .dump import parse_dump_bytes
 from .feed import parse_feed
 from .fetch import fetch
-from .jsonl import parse_jsonl
+from .jsonl import stream_jsonl
 from .models import Post, SourceDocument, guid_from_url
 from .text import title_key
 
@@ -45,7 +45,7 @@ def read_file_source(location: str) -> SourceDocument:
         raise SourceError(f"{location}: no such file")
     path = path.resolve()  # one source row per file, however it was named on the command line
     if path.suffix.lower() in _JSONL_SUFFIXES:
-        return parse_jsonl(path)
+        return stream_jsonl(path)
     data = path.read_bytes()
     if _looks_like_xml(data):
         return parse_feed(data, str(path))

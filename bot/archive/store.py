@@ -10,11 +10,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
+import itertools
 import logging
 import sqlite3
 import time
 from collections import defaultdict
-from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -41,6 +42,7 @@ log = logging.getLogger(__name__)
 AUTHORITY = {"dump": 0, "jsonl": 1, "feed": 2}
 SAME_POST_WINDOW = 24 * 3600  # titles match only if published within a day of each other
 WRITER_CACHE_KB = 64 * 1024  # the writer's page cache: index B-trees stay in memory while ingesting
+READER_CACHE_KB = 48 * 1024  # the reader's: the index pages searches keep touching
 
 
 class ArchiveError(RuntimeError):
@@ -147,6 +149,7 @@ class Archive:
             await writer.execute(f"PRAGMA cache_size = -{WRITER_CACHE_KB}")  # bulk ingests
             await _migrate(writer, path)
             reader = await _connect(path)
+            await reader.execute(f"PRAGMA cache_size = -{READER_CACHE_KB}")  # hot index pages
         except BaseException:
             await writer.close()
             raise
@@ -202,17 +205,28 @@ class Archive:
         is merged into the existing row rather than added twice.
         """
         started = time.perf_counter()
-        report = IngestReport(document.location, warnings=list(document.warnings))
+        report = IngestReport(document.location)
+        batches = _batches(document.posts, INGEST_BATCH)
         async with self.transaction() as db:
             run = await _Ingestion.begin(db, document, report)
-            for start in range(0, len(document.posts), INGEST_BATCH):
-                batch = document.posts[start : start + INGEST_BATCH]
-                await run.ingest_batch(batch)
+            # The next batch is read (a large file parsed, say) in a worker thread while the
+            # database writes this one: reading and writing share the two cores.
+            batch = await asyncio.to_thread(next, batches, None)
+            while batch is not None:
+                upcoming = asyncio.ensure_future(asyncio.to_thread(next, batches, None))
+                try:
+                    await run.ingest_batch(batch)
+                except BaseException:
+                    with contextlib.suppress(BaseException):
+                        await upcoming  # let the reader finish before the source is dropped
+                    raise
                 if progress is not None:
                     progress(len(batch))
+                batch = await upcoming
             if run.text_changed:
                 await db.execute("DELETE FROM vocabulary")
                 await db.execute(_REFRESH_VOCABULARY)
+        report.warnings[:0] = document.warnings  # complete now that every post has been read
         report.seconds = time.perf_counter() - started
         log.info(
             "ingested %s: %d new, %d updated, %d unchanged, %d paragraphs in %.2fs",
@@ -377,6 +391,29 @@ class Archive:
             return {
                 term: (paragraphs, titles) for term, paragraphs, titles in await cursor.fetchall()
             }
+
+    async def terms_with_prefixes(
+        self, prefixes: Iterable[str], *, extra_chars: int = 6, limit: int = 200
+    ) -> dict[str, list[tuple[str, int, int]]]:
+        """For each prefix, (term, paragraphs, titles) of indexed terms starting with it and at
+        most `extra_chars` longer: one round trip for a whole query's word families."""
+        prefixes = list(dict.fromkeys(prefixes))
+        result: dict[str, list[tuple[str, int, int]]] = {prefix: [] for prefix in prefixes}
+        if not prefixes:
+            return result
+        one = """
+            SELECT * FROM (
+                SELECT ?, term, paragraphs, titles FROM vocabulary
+                WHERE term >= ? AND term < ? AND length(term) <= ? LIMIT ?
+            )
+        """
+        params = []
+        for prefix in prefixes:
+            params += [prefix, prefix, prefix + "\U0010ffff", len(prefix) + extra_chars, limit]
+        async with self._reader.execute(" UNION ALL ".join([one] * len(prefixes)), params) as cur:
+            for prefix, term, paragraphs, titles in await cur.fetchall():
+                result[prefix].append((term, paragraphs, titles))
+        return result
 
     async def terms_between(
         self, low: str, high: str, *, min_length: int = 1, max_length: int = 64, limit: int = 20_000
@@ -857,6 +894,12 @@ def _statements(script: str) -> list[str]:
     if pending.strip():
         raise ArchiveError(f"incomplete SQL statement in migration: {pending.strip()[:80]!r}")
     return statements
+
+
+def _batches(posts: Iterable[Post], size: int) -> Iterator[list[Post]]:
+    iterator = iter(posts)
+    while batch := list(itertools.islice(iterator, size)):
+        yield batch
 
 
 def _body_hash(paragraphs: Sequence[str]) -> str:

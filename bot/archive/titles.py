@@ -20,6 +20,8 @@ from .query import STOPWORDS, words_of
 
 _LAST = "\U0010ffff"
 UNION_LIMIT = 5_000  # a prefix of more titles than this is tested title by title, newest first
+MAX_CORRECTIONS_KEPT = 10_000
+SCAN_LIMIT = 1_500  # titles tested one by one for a short prefix, newest first
 
 
 class TitleIndex:
@@ -31,16 +33,19 @@ class TitleIndex:
         self._ids = array("q", (row[0] for row in ordered))
         self._titles = [row[1] for row in ordered]
         self._folded: list[str] = []
-        self._words: list[tuple[str, ...]] = []
+        self._spaced: list[str] = []
         postings: dict[str, array] = defaultdict(lambda: array("I"))
         for index, (_, title, _) in enumerate(ordered):
             words = words_of(title)
             self._folded.append(" ".join(words))
-            self._words.append(tuple(dict.fromkeys(words)))
-            for word in self._words[-1]:
+            self._spaced.append(" " + self._folded[-1])
+            for word in dict.fromkeys(words):
                 postings[word].append(index)
         self._postings = dict(postings)
         self._vocabulary = sorted(postings)
+        # Typing a title re-sends the same complete words at every keystroke: remember their
+        # corrections (bounded; the index is rebuilt, and this emptied, when titles change).
+        self._corrections: dict[str, str | None] = {}
 
     def __len__(self) -> int:
         return len(self._titles)
@@ -100,18 +105,28 @@ class TitleIndex:
             candidates = (i for i in lists[0] if all(_contains(other, i) for other in lists[1:]))
         if test_prefix is None:
             return iter(candidates)
-        return (i for i in candidates if any(w.startswith(test_prefix) for w in self._words[i]))
+        # Testing titles one by one is bounded: the newest SCAN_LIMIT candidates are enough to
+        # suggest from, and the answer must come within milliseconds of the keystroke.
+        # " " + folded title holds " word" for each of its words: one C-level substring search.
+        needle = " " + test_prefix
+        return (i for i in itertools.islice(candidates, SCAN_LIMIT) if needle in self._spaced[i])
 
     def _correct(self, word: str) -> str | None:
         """The most common title word within one (short words) or two edits of `word`."""
+        if word not in self._corrections:
+            if len(self._corrections) >= MAX_CORRECTIONS_KEPT:
+                self._corrections.clear()
+            self._corrections[word] = self._find_correction(word)
+        return self._corrections[word]
+
+    def _find_correction(self, word: str) -> str | None:
         if len(word) < 3:
             return None
         low = bisect.bisect_left(self._vocabulary, word[0])
         high = bisect.bisect_left(self._vocabulary, word[0] + _LAST)
         cutoff = 1 if len(word) <= 4 else 2
-        found = process.extract(
-            word, self._vocabulary[low:high], scorer=OSA.distance, score_cutoff=cutoff, limit=10
-        )
+        near = [w for w in self._vocabulary[low:high] if abs(len(w) - len(word)) <= cutoff]
+        found = process.extract(word, near, scorer=OSA.distance, score_cutoff=cutoff, limit=10)
         if not found:
             return None
         return min(found, key=lambda f: (f[1], -len(self._postings[f[0]])))[0]

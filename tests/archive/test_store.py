@@ -222,3 +222,22 @@ async def test_ingest_larger_than_one_batch_with_updates_in_between(archive):
     assert len(hits) == len(changed)
     assert len(await archive.match_paragraphs('"text"', 10_000)) == len(many) - len(changed)
     await assert_index_in_sync(archive)
+
+
+async def test_a_source_read_while_ingesting_is_all_or_nothing(archive, tmp_path):
+    from bot.archive.jsonl import JsonlError, stream_jsonl
+    from bot.archive.store import INGEST_BATCH
+
+    path = tmp_path / "big.jsonl"
+    good = [f'{{"title": "Post {n}", "paragraphs": ["text {n}"]}}' for n in range(INGEST_BATCH + 5)]
+    path.write_text("\n".join(good) + "\n", encoding="utf-8")
+    report = await archive.ingest(stream_jsonl(path))
+    assert report.new == len(good)
+
+    broken = tmp_path / "broken.jsonl"
+    more = [f'{{"title": "More {n}", "paragraphs": ["more"]}}' for n in range(INGEST_BATCH + 5)]
+    broken.write_bytes(("\n".join(more) + "\n").encode() + b'{"title": "caf\xe9"}\n')
+    with pytest.raises(JsonlError, match="not UTF-8"):
+        await archive.ingest(stream_jsonl(broken))  # fails after a whole batch was written
+    assert (await counts(archive))[0] == len(good)
+    await assert_index_in_sync(archive)

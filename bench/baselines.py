@@ -1,0 +1,57 @@
+"""The two baselines search is measured against, with the same interface as Searcher.search."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz, process
+
+from bot.archive.models import StoredPost
+from bot.archive.query import fts_any, parse_query
+from bot.archive.store import Archive
+
+
+@dataclass(frozen=True, slots=True)
+class BaselineHit:
+    post: StoredPost
+    paragraph: int
+    text: str
+
+
+class FtsOr:
+    """Plain FTS5: every token quoted and OR-ed, BM25 order."""
+
+    def __init__(self, archive: Archive):
+        self.archive = archive
+
+    async def search(self, query: str, limit: int = 10) -> list[BaselineHit]:
+        terms = parse_query(query).terms
+        if not terms:
+            return []
+        rows = await self.archive.match_paragraphs(fts_any(terms), limit)
+        posts = await self.archive.get_posts(row.post_id for row in rows)
+        return [BaselineHit(posts[r.post_id], r.position, r.text) for r in rows]
+
+
+class RapidfuzzScan:
+    """rapidfuzz.process.extract (WRatio) over every paragraph, held in memory."""
+
+    def __init__(self, archive: Archive):
+        self.archive = archive
+        self.rows: list[tuple[int, int, str]] = []
+
+    async def load(self) -> RapidfuzzScan:
+        async with self.archive.reader.execute(
+            "SELECT post_id, position, text FROM paragraphs"
+        ) as cursor:
+            self.rows = [tuple(row) for row in await cursor.fetchall()]
+        return self
+
+    async def search(self, query: str, limit: int = 10) -> list[BaselineHit]:
+        texts = [text for _, _, text in self.rows]
+        found = process.extract(query, texts, scorer=fuzz.WRatio, limit=limit)
+        posts = await self.archive.get_posts(self.rows[i][0] for _, _, i in found)
+        return [
+            BaselineHit(posts[self.rows[i][0]], self.rows[i][1], self.rows[i][2])
+            for _, _, i in found
+        ]
