@@ -18,6 +18,8 @@ from .archive.models import StoredPost
 from .archive.search import Hit, Searcher
 from .archive.store import Archive, ArchiveStats
 from .dates import DateError, parse_date
+from .feeds.models import Feed
+from .feeds.store import FeedStore
 from .sessions import SearchSession, SessionStore
 
 log = logging.getLogger(__name__)
@@ -119,6 +121,14 @@ class PostPreview:
     def reading_minutes(self) -> int:
         """Minutes to read the whole post, at 238 words a minute."""
         return max(1, round(self.words / WORDS_PER_MINUTE))
+
+
+@dataclass(frozen=True, slots=True)
+class Overview:
+    """What /stats shows: the archive, and every feed the poller knows with its health."""
+
+    archive: ArchiveStats
+    feeds: list[Feed]
 
 
 @dataclass(frozen=True, slots=True)
@@ -241,6 +251,10 @@ class Answers:
     async def stats(self) -> ArchiveStats:
         """Size, date range and sources of the archive."""
         return await self.archive.stats()
+
+    async def overview(self) -> Overview:
+        """The archive's stats and the feeds' polling health, for /stats."""
+        return Overview(await self.archive.stats(), await FeedStore(self.archive).feeds())
 
 
 def _date(name: str, text: str | None, now: datetime | None) -> datetime | None:

@@ -19,15 +19,20 @@ from discord import app_commands
 from discord.ext import commands
 
 from . import custom_ids, render
+from .announcements import Announcements
 from .answers import Answers
 from .archive.search import Searcher
 from .archive.sources import read_source
 from .archive.store import Archive
 from .cogs import buttons
+from .cogs.announce import AnnounceCog
 from .cogs.info import InfoCog
 from .cogs.posts import PostsCog
 from .cogs.search import SearchCog
 from .config import Settings, shipped_archive
+from .discord_announcer import DiscordAnnouncer
+from .feeds.poller import Poller
+from .feeds.schedule import PollPolicy
 from .replies import report_error, tell
 from .sessions import SessionStore, sessions_path
 from .sync import SyncResult, sync_commands
@@ -35,6 +40,9 @@ from .sync import SyncResult, sync_commands
 log = logging.getLogger(__name__)
 
 CLOSE_GRACE = 10.0  # seconds close() waits for interactions being answered
+# A 429 asking to wait longer than this raises instead of sleeping inside discord.py (30 is the
+# least it takes): announcements are deferred by the outbox, a reply fails with a logged error.
+MAX_RATELIMIT_WAIT = 30.0
 
 
 class ArchiveTree(app_commands.CommandTree):
@@ -55,11 +63,19 @@ class ArchiveBot(commands.Bot):
     """The bot. Resources are opened in setup_hook and closed in close()."""
 
     def __init__(
-        self, settings: Settings, db_path: Path, *, sync_on_start: bool = True, **options: Any
+        self,
+        settings: Settings,
+        db_path: Path,
+        *,
+        sync_on_start: bool = True,
+        poll_feeds: bool = True,
+        poller_options: dict[str, Any] | None = None,
+        **options: Any,
     ):
         # The bot has no voice features: skip discord.py's warnings about voice libraries.
         discord.VoiceClient.warn_nacl = False
         discord.VoiceClient.warn_dave = False
+        options.setdefault("max_ratelimit_timeout", MAX_RATELIMIT_WAIT)
         super().__init__(
             command_prefix=commands.when_mentioned,
             # Only the guilds intent (channels, roles, permissions); none is privileged.
@@ -72,6 +88,10 @@ class ArchiveBot(commands.Bot):
         self.settings = settings
         self.db_path = db_path
         self.sync_on_start = sync_on_start
+        self.poll_feeds = poll_feeds  # False for `archive-bot sync`: log in, push, leave
+        self.poller_options = poller_options or {}
+        self.poller: Poller | None = None
+        self.announcements: Announcements = None  # type: ignore[assignment]  # set in setup_hook
         self.archive: Archive | None = None
         self.searcher: Searcher = None  # type: ignore[assignment]  # set in setup_hook
         self.sessions: SessionStore = None  # type: ignore[assignment]
@@ -81,14 +101,30 @@ class ArchiveBot(commands.Bot):
         self._inflight: set[asyncio.Task] = set()
 
     async def setup_hook(self) -> None:
-        """Open the archive and sessions, load the cogs and buttons, sync the commands."""
+        """Open the archive and sessions, load the cogs and buttons, sync the commands, start
+        the feed poller."""
         self.archive = await Archive.open(self.db_path)
         await seed_if_empty(self.archive)
         self.searcher = Searcher(self.archive)
         await self.searcher.titles()  # titles in memory before the first autocomplete
         self.sessions = await SessionStore.open(sessions_path(self.db_path))
         self.answers = Answers(self.archive, self.searcher, self.sessions)
-        for cog in (SearchCog(self), PostsCog(self), InfoCog(self)):
+        self.poller = Poller(
+            self.archive,
+            **{
+                "announcer": DiscordAnnouncer(self),
+                "policy": PollPolicy(interval=self.settings.feed_poll_seconds),
+                "public_only": not self.settings.feed_allow_private,
+                **self.poller_options,
+            },
+        )
+        self.announcements = Announcements(
+            self.poller.store,
+            default_feed=self.settings.default_feed,
+            allow_private=self.settings.feed_allow_private,
+            wake=self.poller.wake,
+        )
+        for cog in (SearchCog(self), PostsCog(self), InfoCog(self), AnnounceCog(self)):
             await self.add_cog(cog)
         self.add_dynamic_items(buttons.ArchiveButton)
         if self.sync_on_start:
@@ -103,6 +139,9 @@ class ArchiveBot(commands.Bot):
                     exc.code,
                     exc.text,
                 )
+        if self.poll_feeds:
+            # Announcing goes over REST, so it needs no gateway session: start at once.
+            self.poller.start()
 
     async def sync_commands(self, *, force: bool = False) -> SyncResult:
         """Sync the slash commands per the policy in bot.sync (guild when DISCORD_GUILD_ID)."""
@@ -147,6 +186,10 @@ class ArchiveBot(commands.Bot):
                 _, late = await asyncio.wait(pending, timeout=CLOSE_GRACE)
                 for task in late:
                     task.cancel()
+        if self.poller is not None:
+            # Before the HTTP session and the archive close. A send cut short stays claimed in
+            # the outbox; the next start finds it in the channel instead of posting it twice.
+            await self.poller.close()
         await super().close()  # unloads cogs (stopping their loops), then disconnects
         if self.sessions is not None:
             await self.sessions.close()
@@ -167,12 +210,21 @@ async def seed_if_empty(archive: Archive) -> None:
     log.info("first run: %d posts, %d paragraphs", report.posts, report.paragraphs)
 
 
-def create_bot(settings: Settings, db_path: Path | None = None, **options: Any) -> ArchiveBot:
+def create_bot(
+    settings: Settings,
+    db_path: Path | None = None,
+    *,
+    poller_options: dict[str, Any] | None = None,
+    **options: Any,
+) -> ArchiveBot:
     """Build the bot without starting it (tests run it in-process against a fake Discord).
 
-    `options` go to discord.py's Client (tests pass guild_ready_timeout, for instance).
+    `poller_options` go to the feed Poller (tests pass a clock or a policy); `options` go to
+    discord.py's Client (tests pass guild_ready_timeout, for instance).
     """
-    return ArchiveBot(settings, db_path or settings.db_path, **options)
+    return ArchiveBot(
+        settings, db_path or settings.db_path, poller_options=poller_options, **options
+    )
 
 
 def run_bot(settings: Settings, db_path: Path) -> int:
@@ -213,7 +265,7 @@ async def sync_once(
 ) -> SyncResult:
     """`archive-bot sync`: log in over HTTP only, push (or clear a guild's) commands, log out."""
     assert settings.discord_token is not None
-    bot = create_bot(settings, db_path, sync_on_start=False)
+    bot = create_bot(settings, db_path, sync_on_start=False, poll_feeds=False)
     async with bot:
         await bot.login(settings.discord_token.reveal())
         if clear and guild_id is not None:

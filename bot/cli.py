@@ -358,7 +358,12 @@ async def _poll_once(settings: Settings, db_path: Path, extra_feeds: list[str]) 
     async with await Archive.open(db_path) as archive, open_announcer(settings) as opened:
         announcer, skipped_because = opened
         policy = PollPolicy(interval=settings.feed_poll_seconds)
-        async with Poller(archive, announcer=announcer, policy=policy) as poller:
+        async with Poller(
+            archive,
+            announcer=announcer,
+            policy=policy,
+            public_only=not settings.feed_allow_private,
+        ) as poller:
             if not extra_feeds and not await poller.store.followed_feeds():
                 print(
                     "No feed is followed yet, so there is nothing to poll. Follow one with "
@@ -372,19 +377,45 @@ async def _poll_once(settings: Settings, db_path: Path, extra_feeds: list[str]) 
         print(f"Announcing skipped: {skipped_because}.")
         if waiting:
             print(f"{waiting} announcement(s) wait in the outbox for the bot.")
-    return 1 if any(feed.outcome == "failed" for feed in report.feeds) else 0
+    failed = any(feed.outcome == "failed" for feed in report.feeds)
+    # A token that does not work is a failure too: cron should say so.
+    return 1 if failed or (announcer is None and settings.discord_token is not None) else 0
 
 
 @contextlib.asynccontextmanager
 async def open_announcer(
     settings: Settings,
 ) -> AsyncIterator[tuple[Announcer | None, str | None]]:
-    """The Discord announcer for `poll --once`, or None and why announcing is skipped."""
+    """The Discord announcer for `poll --once`, or None and why announcing is skipped.
+
+    With a token: a REST-only client (login, no gateway session), closed on the way out.
+    """
     if settings.discord_token is None:
         yield None, "no DISCORD_TOKEN is configured, so new posts were only fetched and ingested"
         return
-    # The Discord adapter (log in over REST, send embeds) comes with the /announce commands.
-    yield None, "announcing from the command line is not available yet (it comes with /announce)"
+    import aiohttp
+    import discord
+
+    from .app import MAX_RATELIMIT_WAIT
+    from .discord_announcer import DiscordAnnouncer
+
+    client = discord.Client(
+        intents=discord.Intents.none(),
+        allowed_mentions=discord.AllowedMentions.none(),
+        max_ratelimit_timeout=MAX_RATELIMIT_WAIT,
+    )
+    async with client:
+        try:
+            await client.login(settings.discord_token.reveal())
+        except discord.LoginFailure:
+            log.error("Discord rejected the token: check DISCORD_TOKEN")
+            yield None, "Discord rejected the token (check DISCORD_TOKEN)"
+            return
+        except (discord.HTTPException, OSError, aiohttp.ClientError) as exc:
+            log.error("could not log in to Discord: %s", exc)
+            yield None, f"could not reach Discord ({exc.__class__.__name__})"
+            return
+        yield DiscordAnnouncer(client), None
 
 
 def format_round(report: RoundReport) -> str:

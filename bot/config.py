@@ -45,7 +45,9 @@ class Settings:
     discord_token: Secret | None = None
     guild_id: int | None = None
     feed_poll_seconds: int = 600
+    feed_allow_private: bool = False  # fetch feeds from loopback/private addresses (SSRF guard off)
     log_level: str | None = None  # None: each command picks its own default
+    default_feed: str = DEFAULT_FEED  # what /announce add follows without a feed (not from env)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -55,6 +57,7 @@ class Settings:
         poll = _int(env, "FEED_POLL_SECONDS", 600)
         if poll < 60:
             raise ConfigError(f"FEED_POLL_SECONDS must be at least 60 (got {poll})")
+        allow_private = _bool(env, "FEED_ALLOW_PRIVATE")
         level = env.get("LOG_LEVEL", "").strip().upper() or None
         if level not in {None, "DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
             raise ConfigError(f"LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR (got {level!r})")
@@ -63,6 +66,7 @@ class Settings:
             discord_token=Secret(token) if token else None,
             guild_id=_int(env, "DISCORD_GUILD_ID", None),
             feed_poll_seconds=poll,
+            feed_allow_private=allow_private,
             log_level=level,
         )
 
@@ -76,6 +80,15 @@ def shipped_archive() -> Path | None:
         if candidate.is_file():
             return candidate
     return None
+
+
+def _bool(env: Mapping[str, str], name: str) -> bool:
+    raw = env.get(name, "").strip().lower()
+    if raw in ("", "0", "false", "no", "off"):
+        return False
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    raise ConfigError(f"{name} must be 1 or 0 (got {raw!r})")
 
 
 def _int(env: Mapping[str, str], name: str, default: int | None) -> int | None:

@@ -9,6 +9,7 @@ that knows Discord's length limits. Messages are also sent with `AllowedMentions
 from __future__ import annotations
 
 import copy
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -24,8 +25,11 @@ from .answers import PostLookup, PostMatches, PostPreview, SearchPage, SearchReq
 from .archive.models import StoredPost
 from .archive.search import Hit
 from .archive.store import ArchiveStats, SourceStats
+from .feeds.models import AnnouncedPost, Announcement, AnnouncementKind, Feed, Subscription
+from .feeds.store import GuildStatus
 
 COLOUR = discord.Colour(0x5F9B65)  # LessWrong's green
+NOTICE_COLOUR = discord.Colour(0xE3A33B)  # amber: something about a feed, not a post
 ELLIPSIS = "…"
 QUERY_SHOWN = 100  # characters of a query echoed back
 LINK_CHARS = (
@@ -77,13 +81,14 @@ class Reply:
     content: str | None = None
     embeds: list[discord.Embed] = field(default_factory=list)
     view: discord.ui.View | None = None
+    role_ping: int | None = None  # the one role the message may ping (announcements only)
 
     def send_kwargs(self) -> dict[str, Any]:
-        """Arguments for InteractionResponse.send_message / Webhook.send."""
+        """Arguments for InteractionResponse.send_message / Webhook.send / Messageable.send."""
         kwargs: dict[str, Any] = {
             "content": self.content,
             "embeds": self.embeds,
-            "allowed_mentions": discord.AllowedMentions.none(),
+            "allowed_mentions": mentions(self.role_ping),
         }
         if self.view is not None:
             kwargs["view"] = self.view
@@ -95,8 +100,17 @@ class Reply:
             "content": self.content,
             "embeds": self.embeds,
             "view": self.view,
-            "allowed_mentions": discord.AllowedMentions.none(),
+            "allowed_mentions": mentions(self.role_ping),
         }
+
+
+def mentions(role_id: int | None) -> discord.AllowedMentions:
+    """Whom a message may ping: nobody, or this one role; never @everyone, @here or a user."""
+    if role_id is None:
+        return discord.AllowedMentions.none()
+    return discord.AllowedMentions(
+        everyone=False, users=False, replied_user=False, roles=[discord.Object(id=role_id)]
+    )
 
 
 # --- text ----------------------------------------------------------------------------------------
@@ -199,7 +213,8 @@ def fit(reply: Reply) -> Reply:
         overflow = sum(_embed_size(data) for data in embeds) - LIMITS.embed_total
     if reply.view is not None:
         check_components(reply.view)
-    return Reply(content, [discord.Embed.from_dict(data) for data in embeds], reply.view)
+    embeds_out = [discord.Embed.from_dict(data) for data in embeds]
+    return Reply(content, embeds_out, reply.view, reply.role_ping)
 
 
 def _fit_embed(data: dict[str, Any]) -> dict[str, Any]:
@@ -467,8 +482,10 @@ def recent(posts: list[StoredPost]) -> Reply:
     return fit(Reply(None, [embed]))
 
 
-def stats(stats: ArchiveStats, *, poll_seconds: int, now: datetime) -> Reply:
-    """Archive size, date range, and each source with its health."""
+def stats(
+    stats: ArchiveStats, *, poll_seconds: int, now: datetime, feeds: Sequence[Feed] = ()
+) -> Reply:
+    """Archive size, date range, each source with its health, and the polled feeds' health."""
     embed = discord.Embed(title="The archive", colour=COLOUR)
     embed.add_field(name="Posts", value=f"{stats.posts:,}")
     embed.add_field(name="Paragraphs", value=f"{stats.paragraphs:,}")
@@ -481,7 +498,40 @@ def stats(stats: ArchiveStats, *, poll_seconds: int, now: datetime) -> Reply:
         )
     lines = [_source_line(source, poll_seconds, now) for source in stats.sources]
     embed.description = "**Sources**\n" + ("\n".join(lines) if lines else "none yet")
+    if feeds:
+        embed.add_field(
+            name="Feed polling",
+            value="\n".join(_feed_line(feed, now) for feed in feeds),
+            inline=False,
+        )
     return fit(Reply(None, [embed]))
+
+
+def _feed_line(feed: Feed, now: datetime) -> str:
+    icon, state = feed_health(feed, now)
+    share = feed.not_modified_share
+    saved = f" · {share:.0%} answered 304" if share is not None else ""
+    return f"{icon} **{inline(feed.name)}** · {state}{saved}"
+
+
+def feed_health(feed: Feed, now: datetime) -> tuple[str, str]:
+    """(icon, state in a few words) of a feed's polling."""
+    next_try = _next_poll(feed, now)
+    if feed.paused:
+        return "⏸️", f"paused {when(feed.paused_at, 'R')}; next try {next_try}"
+    if feed.consecutive_failures:
+        failures = feed.consecutive_failures
+        noun = "failure" if failures == 1 else "failures"
+        return "⚠️", f"{failures} {noun} in a row; next try {next_try}"
+    if feed.last_poll is None:
+        return "🕓", "not polled yet"
+    return "✅", f"polled {when(feed.last_poll, 'R')}"
+
+
+def _next_poll(feed: Feed, now: datetime) -> str:
+    if feed.next_poll is None or feed.next_poll <= now:
+        return "now"
+    return when(feed.next_poll, "R")
 
 
 def _source_line(source: SourceStats, poll_seconds: int, now: datetime) -> str:
@@ -539,3 +589,266 @@ def title_choices(posts: Iterable[StoredPost]) -> list[app_commands.Choice[str]]
         )
         for post in list(posts)[: LIMITS.choices]
     ]
+
+
+# --- announcements -------------------------------------------------------------------------------
+
+PERMISSION_NAMES = {
+    "view_channel": "View Channel",
+    "send_messages": "Send Messages",
+    "embed_links": "Embed Links",
+    "read_message_history": "Read Message History",
+}
+DIGEST_EXCERPT = 180  # characters of each post's opening in a digest
+CONTENT_TITLE = 150  # characters of a title in a ping's text
+LINK = re.compile(r"\]\((https?://[^\s)]+)\)")
+
+
+def missing_permissions(permissions: discord.Permissions) -> list[str]:
+    """What the bot lacks to announce in a channel, by the names Discord's settings show.
+
+    Only the causes: without View Channel nothing else counts, and without Send Messages
+    Discord also drops Embed Links, which comes back with it.
+    """
+    if not permissions.view_channel:
+        return [PERMISSION_NAMES["view_channel"]]
+    missing = [name for attr, name in PERMISSION_NAMES.items() if not getattr(permissions, attr)]
+    if not permissions.send_messages:
+        missing.remove(PERMISSION_NAMES["embed_links"])
+    return missing
+
+
+def announcement(item: Announcement) -> Reply:
+    """A new post, a digest of several, or a notice about a feed, as a channel message.
+
+    Only the subscription's role can be pinged (see `mentions`); everything from the feed is
+    escaped, and sits in embeds, which never ping.
+    """
+    feed = plain(item.feed_title)
+    if item.kind is AnnouncementKind.NOTICE:
+        embed = discord.Embed(
+            title="Announcements paused", description=clean(item.notice or ""), colour=NOTICE_COLOUR
+        )
+        embed.set_author(name=feed)
+        return fit(Reply(None, [embed]))
+    if item.kind is AnnouncementKind.POST:
+        (post,) = item.posts
+        embed = _post_embed(post)
+        headline = f"New on {inline(item.feed_title)}: {inline(clip(post.title, CONTENT_TITLE))}"
+    else:
+        count = len(item.posts)
+        embed = discord.Embed(
+            title=f"{count} new posts on {inline(item.feed_title)}", colour=COLOUR
+        )
+        for number, post in enumerate(item.posts, 1):
+            embed.add_field(
+                name=f"{number}. {inline(clip(post.title, 200))}",
+                value=_digest_entry(post),
+                inline=False,
+            )
+        headline = f"{count} new posts on {inline(item.feed_title)}"
+    embed.set_author(name=feed)
+    if item.role_id is None:
+        return fit(Reply(None, [embed]))
+    return fit(Reply(f"<@&{item.role_id}> {headline}", [embed], role_ping=item.role_id))
+
+
+def _post_embed(post: AnnouncedPost) -> discord.Embed:
+    byline = " · ".join(_announced_byline(post))
+    excerpt = clean(post.excerpt)
+    return discord.Embed(
+        title=inline(post.title),
+        url=safe_url(post.url),
+        description=f"{byline}\n\n{excerpt}" if excerpt else byline,
+        colour=COLOUR,
+    )
+
+
+def _digest_entry(post: AnnouncedPost) -> str:
+    url = safe_url(post.url)
+    parts = [f"[Read the post]({url})"] if url else []
+    parts += _announced_byline(post, "R")
+    excerpt = clean(clip(" ".join(post.excerpt.split()), DIGEST_EXCERPT))
+    return " · ".join(parts) + (f"\n{excerpt}" if excerpt else "")
+
+
+def _announced_byline(post: AnnouncedPost, style: str = "f") -> list[str]:
+    parts = [f"by **{inline(post.author)}**"] if post.author else []
+    if post.published is not None:
+        parts.append(when(post.published, style))
+    return parts
+
+
+def plain(text: str) -> str:
+    """Text for places that show no markdown (embed author names): whitespace collapsed."""
+    return " ".join(text.split()) or "feed"
+
+
+def linked_urls(embeds: Iterable[dict[str, Any]]) -> set[str]:
+    """Every URL a message's embeds link to: embed URLs and markdown links in their texts."""
+    urls: set[str] = set()
+    for data in embeds:
+        if data.get("url"):
+            urls.add(data["url"])
+        texts = [data.get("description") or ""]
+        texts += [item.get("value") or "" for item in data.get("fields", [])]
+        for text in texts:
+            urls.update(LINK.findall(text))
+    return urls
+
+
+def shows_announcement(item: Announcement, embeds: Sequence[dict[str, Any]]) -> bool:
+    """Whether a message with these embeds (as dicts) is this announcement, sent before.
+
+    Posts are recognised by their links (stable, unlike titles and excerpts, which a later fetch
+    may change; a post is announced at most once per channel, so one link is enough); a post
+    without a usable link by its title; a notice by its text.
+    """
+    expected = [embed.to_dict() for embed in announcement(item).embeds]
+    if item.kind is AnnouncementKind.NOTICE:
+        return [e.get("description") for e in expected] == [e.get("description") for e in embeds]
+    wanted = {url for post in item.posts if (url := safe_url(post.url))}
+    if wanted:
+        return bool(wanted & linked_urls(embeds))
+    titles = [e.get("title") for e in expected]
+    fields = [[f.get("name") for f in e.get("fields", [])] for e in expected]
+    return titles == [e.get("title") for e in embeds] and fields == [
+        [f.get("name") for f in e.get("fields", [])] for e in embeds
+    ]
+
+
+# --- /announce -----------------------------------------------------------------------------------
+
+
+def subscribed(
+    subscription: Subscription, feed: Feed, *, fetching: bool, warnings: Sequence[str] = ()
+) -> Reply:
+    """The answer to /announce add."""
+    lines = [
+        f"✅ <#{subscription.channel_id}> now follows **{inline(feed.name)}** "
+        f"({_code(feed.url)}) as subscription **#{subscription.id}**.",
+        "Each new post is announced there once"
+        + (f", mentioning <@&{subscription.role_id}>" if subscription.role_id else "")
+        + (f", if it mentions {_keywords(subscription.keywords)}" if subscription.keywords else "")
+        + ". What the feed shows now is not announced.",
+    ]
+    if fetching:
+        lines.append("I am fetching the feed now; `/announce status` shows how that went.")
+    lines += [f"⚠️ {clean(warning)}" for warning in warnings]
+    return fit(Reply("\n".join(lines)))
+
+
+def unsubscribed(subscription: Subscription) -> Reply:
+    """The answer to /announce remove."""
+    feed = subscription.feed_title or subscription.feed_url
+    return fit(
+        Reply(
+            f"🗑️ Removed subscription **#{subscription.id}**: <#{subscription.channel_id}> no "
+            f"longer follows **{inline(feed)}**."
+        )
+    )
+
+
+NO_SUBSCRIPTIONS = (
+    "This server follows no feeds yet. Start with `/announce add channel:#news`: it announces "
+    "LessWrong's new posts there."
+)
+
+
+def subscription_list(subscriptions: Sequence[Subscription]) -> Reply:
+    """/announce list: this server's subscriptions, one line each."""
+    if not subscriptions:
+        return fit(Reply(NO_SUBSCRIPTIONS))
+    lines = [_subscription_line(sub) for sub in subscriptions]
+    embed = discord.Embed(
+        title="Announcements in this server", description="\n".join(lines), colour=COLOUR
+    )
+    embed.set_footer(text="/announce remove stops one; /announce status shows their health.")
+    return fit(Reply(None, [embed]))
+
+
+def _subscription_line(sub: Subscription) -> str:
+    feed = sub.feed_title or sub.feed_url
+    parts = [f"**#{sub.id}** <#{sub.channel_id}> ← **{inline(feed)}** ({_code(sub.feed_url)})"]
+    if sub.role_id:
+        parts.append(f"mentions <@&{sub.role_id}>")
+    if sub.keywords:
+        parts.append(f"only posts mentioning {_keywords(sub.keywords)}")
+    if sub.broken:
+        parts.append("⚠️ broken")
+    return " · ".join(parts)
+
+
+def announce_status(
+    status: GuildStatus, problems: dict[int, str | None], *, now: datetime
+) -> Reply:
+    """/announce status: each feed's polling health, each subscription's state.
+
+    `problems` maps a subscription id to what stops the bot from posting in its channel now
+    (a missing permission, a deleted channel), as the Discord layer sees it.
+    """
+    if not status.subscriptions:
+        return fit(Reply(NO_SUBSCRIPTIONS))
+    lines = [
+        _subscription_state(sub, problems.get(sub.id), status.waiting.get(sub.id, 0))
+        for sub in status.subscriptions
+    ]
+    embed = discord.Embed(title="Announcement status", description="\n".join(lines), colour=COLOUR)
+    for feed in status.feeds:
+        embed.add_field(name=plain(feed.name), value=_feed_status(feed, now), inline=False)
+    return fit(Reply(None, [embed]))
+
+
+def _subscription_state(sub: Subscription, problem: str | None, waiting: int) -> str:
+    feed = inline(sub.feed_title or sub.feed_url)
+    head = f"**#{sub.id}** <#{sub.channel_id}> ← {feed}"
+    if sub.broken:
+        reason = clean(sub.broken_reason or "unknown reason")
+        return (
+            f"⚠️ {head}: **broken** {when(sub.broken_at, 'R')} ({reason}); nothing is posted "
+            "there. Fix it, then run `/announce add` for that channel again."
+        )
+    if problem:
+        return f"⚠️ {head}: {clean(problem)}; the next announcement there will fail."
+    queued = f" · {waiting} message(s) waiting to be sent" if waiting else ""
+    return f"✅ {head}: ok{queued}"
+
+
+def _feed_status(feed: Feed, now: datetime) -> str:
+    icon, state = feed_health(feed, now)
+    lines = [_code(feed.url)]
+    if feed.last_poll is not None:
+        answer = f"HTTP {feed.last_status}" if feed.last_status is not None else "no answer"
+        lines.append(f"Last poll: {when(feed.last_poll, 'R')} · {answer}")
+    if icon != "✅":  # healthy needs no more words than the last poll
+        lines.insert(1, f"{icon} {state}")
+    if feed.polls:
+        share = feed.not_modified_share or 0.0
+        lines.append(f"Answered 304 (unchanged): {share:.0%} of {feed.polls} polls")
+    lines.append(f"Failures in a row: {feed.consecutive_failures}")
+    lines.append(f"Next poll: {_next_poll(feed, now)}")
+    if feed.last_error:
+        lines.append(f"Last error: {clean(clip(feed.last_error, 300))}")
+    return "\n".join(lines)
+
+
+def subscription_choices(
+    subscriptions: Iterable[Subscription], channel_names: dict[int, str]
+) -> list[app_commands.Choice[str]]:
+    """Autocomplete choices for /announce remove: "#3 #news ← LessWrong"."""
+    choices = []
+    for sub in list(subscriptions)[: LIMITS.choices]:
+        channel = channel_names.get(sub.channel_id, f"deleted channel {sub.channel_id}")
+        name = f"#{sub.id} #{channel} ← {sub.feed_title or sub.feed_url}"
+        choices.append(
+            app_commands.Choice(name=clip(plain(name), LIMITS.choice_name), value=f"sub:{sub.id}")
+        )
+    return choices
+
+
+def _code(text: str) -> str:
+    return f"`{clip(text.replace('`', ''), 300)}`"
+
+
+def _keywords(keywords: Sequence[str]) -> str:
+    return ", ".join(f"“{inline(keyword)}”" for keyword in keywords)

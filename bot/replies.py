@@ -23,6 +23,7 @@ log = logging.getLogger(__name__)
 EXPIRED = {10062, 10015, 50027}  # unknown interaction, unknown webhook, invalid webhook token
 # ... meaning the channel or message went away, or we may no longer write there.
 GONE = {10003, 10008, 50001, 50013}  # unknown channel/message, missing access/permissions
+PERMISSION_NAMES = {"manage_guild": "Manage Server"}  # as Discord's settings call them
 
 
 async def defer(
@@ -91,6 +92,15 @@ async def report_error(interaction: discord.Interaction, error: BaseException) -
     elif isinstance(error, app_commands.CommandNotFound):
         log.warning("%s: no such command here (is the command list out of date?)", where)
         await tell(interaction, render.problem(render.STALE_COMMAND))
+    elif isinstance(error, app_commands.MissingPermissions):
+        log.info("%s: refused: the member lacks %s", where, error.missing_permissions)
+        names = ", ".join(
+            PERMISSION_NAMES.get(p, p.replace("_", " ").title()) for p in error.missing_permissions
+        )
+        await tell(interaction, render.problem(f"Only members with {names} can use that."))
+    elif isinstance(error, app_commands.NoPrivateMessage):
+        log.info("%s: refused outside a server", where)
+        await tell(interaction, render.problem("That works in a server only, not here."))
     elif isinstance(error, app_commands.TransformerError):
         log.info("%s: option value refused: %r", where, error.value)
         await tell(interaction, render.problem(f"I can't use “{error.value}” there."))

@@ -86,6 +86,8 @@ def _normal(value: Any) -> Any:
         item = value.get(key)
         if item in (None, False, [], {}, ""):
             continue
+        if key == "default_member_permissions":
+            item = str(item)  # discord.py sends a number, Discord answers with a string
         result[key] = _normal(item)
     return result
 

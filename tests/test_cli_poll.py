@@ -22,6 +22,7 @@ def env(tmp_path):
         k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "ARCHIVE_"))
     }
     environment["ARCHIVE_DB"] = str(tmp_path / "cli.db")
+    environment["FEED_ALLOW_PRIVATE"] = "1"  # the feed server is on 127.0.0.1
     return environment
 
 
@@ -56,15 +57,14 @@ async def test_poll_once_without_a_token_fetches_and_ingests_only(env, tmp_path,
     assert stats["posts"] == 5 and stats["sources"][0]["location"] == url
 
 
-async def test_poll_once_with_a_token_says_announcing_is_skipped(env, tmp_path, feed_server):
+async def test_private_addresses_are_refused_unless_allowed(env, tmp_path, feed_server):
     feed_server.publish("feed.xml", rss([item(1)]))
-    env = {**env, "DISCORD_TOKEN": "not-a-real-token"}
-    code, out, err = await archive_bot(
+    env = {**env, "FEED_ALLOW_PRIVATE": ""}
+    code, out, _ = await archive_bot(
         env, tmp_path, "poll", "--once", "--feed", feed_server.url("feed.xml")
     )
-    assert code == 0, err
-    assert "Announcing skipped: announcing from the command line is not available yet" in out
-    assert "not-a-real-token" not in out + err
+    assert code == 1 and "refused: 127.0.0.1 is a loopback address" in out
+    assert feed_server.requests == []
 
 
 async def test_a_failing_feed_exits_1_and_the_next_run_respects_the_backoff(

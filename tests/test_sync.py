@@ -62,3 +62,13 @@ def search(commands):
 
 def test_nothing_registered_yet_differs():
     assert differ(LOCAL, [])
+
+
+def test_permissions_sent_as_a_number_and_returned_as_a_string_do_not_differ():
+    local = copy.deepcopy(LOCAL)
+    search(local)["default_member_permissions"] = 32  # discord.py sends Manage Server so
+    remote = as_discord_returns_it(local)
+    search(remote)["default_member_permissions"] = "32"  # Discord answers so
+    assert not differ(local, remote)
+    search(remote)["default_member_permissions"] = "8"
+    assert differ(local, remote)

@@ -1,4 +1,4 @@
-"""/stats (archive size, date range, sources and their health) and /help."""
+"""/stats (archive size, date range, sources, feed polling health) and /help."""
 
 from __future__ import annotations
 
@@ -34,9 +34,12 @@ class InfoCog(commands.Cog, name="Info"):
     async def stats(self, interaction: discord.Interaction, public: bool = False) -> None:
         """/stats: size, date range, sources and their health."""
         await defer(interaction, private=not public)
-        stats = await self.bot.answers.stats()
+        overview = await self.bot.answers.overview()
         reply = render.stats(
-            stats, poll_seconds=self.bot.settings.feed_poll_seconds, now=datetime.now(UTC)
+            overview.archive,
+            poll_seconds=self.bot.settings.feed_poll_seconds,
+            now=datetime.now(UTC),
+            feeds=overview.feeds,
         )
         await answer(interaction, reply)
 
@@ -50,6 +53,14 @@ def usage(tree: app_commands.CommandTree) -> list[tuple[str, str]]:
     """(usage line, description) of every command in the tree, in the order they were added."""
     lines = []
     for command in tree.get_commands(type=discord.AppCommandType.chat_input):
+        if isinstance(command, app_commands.Group):
+            lines.append(
+                (
+                    f"/{command.name} {'|'.join(c.name for c in command.commands)}",
+                    command.description,
+                )
+            )
+            continue
         if not isinstance(command, app_commands.Command):
             continue
         options = " ".join(f"{p.name}" if p.required else f"[{p.name}]" for p in command.parameters)

@@ -27,6 +27,7 @@ from ..archive.fetch import (
 )
 from ..archive.models import SourceDocument
 from ..archive.store import Archive
+from .addresses import public_socket
 from .announcer import Announcer
 from .compose import DIGEST_AFTER, DIGEST_MAX, pause_notice
 from .delivery import Delivery, DeliveryReport
@@ -78,7 +79,9 @@ class Poller:
         digest_after: int = DIGEST_AFTER,
         digest_max: int = DIGEST_MAX,
         clock: Callable[[], float] = time.time,
+        public_only: bool = False,
     ):
+        """public_only=True refuses to connect to non-public addresses (see addresses.py)."""
         self.archive = archive
         self.store = FeedStore(archive)
         self.announcer = announcer
@@ -87,6 +90,9 @@ class Poller:
         self.max_bytes = max_bytes
         self.max_redirects = max_redirects
         self.clock = clock
+        self.public_only = public_only
+        self.rounds_started = 0  # rounds begun by run() (tests wait on these two)
+        self.rounds = 0  # rounds run() has finished, however they went
         self.delivery = (
             None
             if announcer is None
@@ -140,12 +146,14 @@ class Poller:
         log.info("feed poller started (every %g s)", self.policy.interval)
         while True:
             self._wake.clear()
+            self.rounds_started += 1
             try:
                 await self.run_round()
                 delay = await self._seconds_to_next()
             except Exception:
                 log.exception("feed round failed; the next round tries again")
                 delay = self.policy.interval
+            self.rounds += 1
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(delay):
                     await self._wake.wait()
@@ -286,7 +294,10 @@ class Poller:
 
     def _http(self) -> aiohttp.ClientSession:
         if self._session is None or self._session.closed:
-            self._session = aiohttp.ClientSession()
+            connector = aiohttp.TCPConnector(
+                socket_factory=public_socket if self.public_only else None
+            )
+            self._session = aiohttp.ClientSession(connector=connector)
         return self._session
 
     # --- announcing ----------------------------------------------------------------------------

@@ -109,8 +109,10 @@ class Bots:
         values.update(overrides)
         return Settings(**values)
 
-    async def start(self, **overrides) -> ArchiveBot:
-        bot = create_bot(self.settings(**overrides), guild_ready_timeout=0.05)
+    async def start(self, *, poller_options: dict | None = None, **overrides) -> ArchiveBot:
+        bot = create_bot(
+            self.settings(**overrides), guild_ready_timeout=0.05, poller_options=poller_options
+        )
         task = asyncio.create_task(bot.start(self.world.fake.token))
         self.running.append((bot, task))
         async with asyncio.timeout(15):
@@ -187,3 +189,11 @@ def errors() -> Iterator[ErrorLog]:
         root.removeHandler(handler)
         root.setLevel(previous)
     assert not handler.unexpected(), "unexpected errors logged:\n" + "\n".join(handler.unexpected())
+
+
+@pytest.fixture
+def newsroom(world: World, bots: Bots, feed_server):
+    """The announcement rig (tests/discord/newsroom.py); start it with `await newsroom.start()`."""
+    from .newsroom import Newsroom
+
+    return Newsroom(world, bots, feed_server)

@@ -59,6 +59,7 @@ async def test_help_lists_every_command_with_its_options(world, bot):
         "/random [public]",
         "/stats [public]",
         "/help",
+        "/announce add|remove|list|status",
         "Apps → Search the archive",
     ):
         assert f"**{usage}**" in text
@@ -70,5 +71,6 @@ async def test_help_lists_every_command_with_its_options(world, bot):
         "random",
         "stats",
         "help",
+        "announce",
         "Search the archive",
     }

@@ -16,7 +16,7 @@ from tests.fakediscord import GLOBAL_COMMANDS, GUILD_COMMANDS
 from .conftest import eventually, sessions_locked
 
 REPO = Path(__file__).resolve().parents[2]
-NAMES = {"search", "post", "recent", "random", "stats", "help", "Search the archive"}
+NAMES = {"search", "post", "recent", "random", "stats", "help", "announce", "Search the archive"}
 
 
 async def test_global_commands_sync_only_when_they_changed(world, bots):
@@ -159,7 +159,7 @@ async def test_archive_bot_sync_pushes_global_or_guild_commands(world, tmp_path)
     process = await launch(world, tmp_path, "sync")
     stdout, stderr = await asyncio.wait_for(process.communicate(), 60)
     assert process.returncode == 0, stderr.decode()
-    assert stdout.decode().startswith("synced 7 commands (global): search, post")
+    assert stdout.decode().startswith("synced 8 commands (global): search, post")
     assert {c["name"] for c in world.fake.global_commands} == NAMES
     assert not world.fake.connected  # HTTP only: no gateway session
 

@@ -30,6 +30,12 @@ Users acting (each returns an `Interaction` record once INTERACTION_CREATE has b
     ix = await fake.message_command(alice, general, "Search the archive", target=message)
     ix = await fake.click(alice, message, "Next ▶")    # by label or custom_id
     ix = await fake.slash(alice, general, "search", query="x", age=5)  # already 5 s old
+    ix = await fake.slash(alice, general, "announce add", channel=news, role=readers)
+         # a subcommand; channel/role options take fake Channel/Role objects (sent `resolved`)
+
+  As Discord's client does, `slash` refuses (PermissionError) a command the member may not see:
+  without its default_member_permissions, or a guild-only command outside a server. `force=True`
+  sends it anyway, to test the bot's own checks.
 
   Commands must have been synced by the bot (PUT .../commands): the fake builds the option
   payloads from the registered schema, and a command or option the bot did not register raises.
@@ -69,13 +75,18 @@ FOLLOWUP, CHANNEL_MESSAGES, GLOBAL_COMMANDS, GUILD_COMMANDS)::
     fake.rate_limit("POST", CALLBACK, retry_after=0.5)   # a 429 discord.py retries after 0.5 s
     fake.fail("POST", CHANNEL_MESSAGES, status=500, times=2)
     fake.delay("PATCH", ORIGINAL, 2.0)
+    fake.fail("POST", CHANNEL_MESSAGES, status=502, after_serving=True)  # posted, answer lost
+    fake.delay("POST", CHANNEL_MESSAGES, 5.0, after_serving=True)  # posted, answer held back
     fake.callback_seconds = 3.0; fake.token_seconds = 900  # Discord's deadlines, enforced
 
 Discord's rules the fake enforces, so a test fails where Discord would refuse: message limits
 (content 2000; embeds 10, title 256, description 4096, 25 fields of 256/1024, footer 2048,
 6000 in all; 5 rows of 5 components, custom_id 1-100 and unique, label 80), autocomplete (25
 choices, names 1-100), the 3-second callback deadline (then 404 Unknown interaction), one
-callback per interaction (40060), 15-minute tokens (401 Invalid Webhook Token), command schemas.
+callback per interaction (40060), 15-minute tokens (401 Invalid Webhook Token), command schemas,
+`enforce_nonce` (the same nonce from the bot in a channel within `fake.nonce_seconds` returns the
+first message instead of posting again; the nonce comes back only in the POST's answer, never in
+history, as on Discord), history reads (1-100 messages, before/after).
 """
 
 from .server import (

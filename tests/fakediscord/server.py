@@ -26,12 +26,14 @@ API = "/api/v10"
 DISCORD_EPOCH_MS = 1420070400000
 CALLBACK_SECONDS = 3.0  # an interaction must be answered within this
 TOKEN_SECONDS = 15 * 60  # then its token works for followups and edits this long
+NONCE_SECONDS = 5 * 60  # enforce_nonce: a repeated nonce within this returns the first message
 
 
 class Perm:
     """Permission bits used by the fake (https://discord.com/developers/docs/topics/permissions)."""
 
     ADMINISTRATOR = 1 << 3
+    MANAGE_GUILD = 1 << 5
     VIEW_CHANNEL = 1 << 10
     SEND_MESSAGES = 1 << 11
     EMBED_LINKS = 1 << 14
@@ -106,6 +108,7 @@ class Role:
     permissions: int = 0
     position: int = 0
     managed: bool = False
+    mentionable: bool = False
 
     def payload(self) -> dict[str, Any]:
         return {
@@ -116,7 +119,7 @@ class Role:
             "color": 0,
             "hoist": False,
             "managed": self.managed,
-            "mentionable": False,
+            "mentionable": self.mentionable,
             "flags": 0,
         }
 
@@ -158,6 +161,7 @@ class Message:
     edits: int = 0
     deleted: bool = False
     webhook_id: int | None = None
+    nonce: str | None = None  # Discord echoes it when creating the message, never in history
 
     EPHEMERAL = 1 << 6
     LOADING = 1 << 7
@@ -291,9 +295,18 @@ class Guild:
     def everyone(self) -> Role:
         return self.roles[self.id]
 
-    def add_role(self, name: str, permissions: int = 0, *, managed: bool = False) -> Role:
+    def add_role(
+        self, name: str, permissions: int = 0, *, managed: bool = False, mentionable: bool = False
+    ) -> Role:
         """A role (no gateway event: use before the bot connects, or FakeDiscord.update_role)."""
-        role = Role(snowflake(), name, permissions, position=len(self.roles), managed=managed)
+        role = Role(
+            snowflake(),
+            name,
+            permissions,
+            position=len(self.roles),
+            managed=managed,
+            mentionable=mentionable,
+        )
         self.roles[role.id] = role
         return role
 
@@ -483,6 +496,7 @@ class Rule:
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0
     hits: int = 0
+    after_serving: bool = False  # do the request's work first, then delay and/or fail the answer
 
 
 @dataclass
@@ -522,6 +536,7 @@ class FakeDiscord:
         self.rules: list[Rule] = []
         self.identifies: list[dict[str, Any]] = []
         self.callback_seconds = CALLBACK_SECONDS
+        self.nonce_seconds = NONCE_SECONDS
         self.token_seconds = TOKEN_SECONDS
         self._sockets: list[_Connection] = []
         self._ready = asyncio.Event()
@@ -675,8 +690,13 @@ class FakeDiscord:
         times: int = 1,
         headers: dict[str, str] | None = None,
         body: Any = None,
+        after_serving: bool = False,
     ) -> Rule:
-        """Answer the next `times` matching requests with this error instead of serving them."""
+        """Answer the next `times` matching requests with this error instead of serving them.
+
+        after_serving=True: serve them first (a message is posted), then answer with the error, as
+        when Discord did the work and a proxy lost the answer.
+        """
         rule = Rule(
             method.upper(),
             re.compile(pattern),
@@ -684,6 +704,7 @@ class FakeDiscord:
             status,
             body if body is not None else {"message": message, "code": code},
             headers or {},
+            after_serving=after_serving,
         )
         self.rules.append(rule)
         return rule
@@ -713,30 +734,98 @@ class FakeDiscord:
             },
         )
 
-    def delay(self, method: str, pattern: str, seconds: float, *, times: int = 1) -> Rule:
-        """Serve the next `times` matching requests only after `seconds`."""
-        rule = Rule(method.upper(), re.compile(pattern), times, delay=seconds)
+    def delay(
+        self,
+        method: str,
+        pattern: str,
+        seconds: float,
+        *,
+        times: int = 1,
+        after_serving: bool = False,
+    ) -> Rule:
+        """Serve the next `times` matching requests only after `seconds`.
+
+        after_serving=True: serve them at once and hold only the answer (the message is already
+        in the channel while the client still waits for its id).
+        """
+        rule = Rule(
+            method.upper(), re.compile(pattern), times, delay=seconds, after_serving=after_serving
+        )
         self.rules.append(rule)
         return rule
 
     # --- interactions (what a user does) -----------------------------------------------------
 
     async def slash(
-        self, user: User, channel: Channel, name: str, *, age: float = 0.0, **options: Any
+        self,
+        user: User,
+        channel: Channel,
+        name: str,
+        /,
+        *,
+        age: float = 0.0,
+        force: bool = False,
+        **options: Any,
     ) -> Interaction:
-        """A user runs /name with these options (None values are left out)."""
-        command = self._command(channel, name, 1)
+        """A user runs /name (or "/group sub": name="announce add") with these options.
+
+        None values are left out. Channel and role options take fake `Channel` / `Role` objects
+        (or ids) and are sent with Discord's `resolved` data. As Discord does, a command is not
+        offered to a member without its default_member_permissions, nor outside a server when it
+        is guild-only: PermissionError. force=True sends it anyway (a stale client, a server that
+        changed the command's permissions), to test the bot's own checks.
+        """
+        command_name, _, sub = name.partition(" ")
+        command = self._command(channel, command_name, 1)
+        if not force:
+            self._check_offered(user, channel, command)
         data = self._command_data(channel, command)
-        data["options"] = self._options(command, options)
+        resolved: dict[str, dict[str, Any]] = {}
+        if sub:
+            known = {o["name"]: o for o in command.get("options", []) if o.get("type") == 1}
+            if sub not in known:
+                raise LookupError(f"/{command_name} has no subcommand {sub!r}")
+            nested = self._options(known[sub], options, resolved=resolved, user=user)
+            data["options"] = [{"name": sub, "type": 1, "options": nested}]
+        else:
+            data["options"] = self._options(command, options, resolved=resolved, user=user)
+        if resolved:
+            data["resolved"] = resolved
         return await self.interact(user, channel, 2, data, age=age)
 
+    def _check_offered(self, user: User, channel: Channel, command: dict[str, Any]) -> None:
+        """Refuse what Discord's client would not even show this user here."""
+        contexts = command.get("contexts")
+        guild_only = command.get("dm_permission") is False or contexts == [0]
+        if channel.guild is None:
+            if guild_only:
+                raise PermissionError(f"/{command['name']} is not offered outside a server")
+            return
+        needed = command.get("default_member_permissions")
+        if needed is None:
+            return
+        needed = int(needed)
+        have = channel.guild.permissions(user, channel)
+        if have & needed != needed:
+            raise PermissionError(
+                f"/{command['name']} is hidden from {user.username} "
+                f"(needs permissions {needed}, has {have})"
+            )
+
     async def autocomplete(
-        self, user: User, channel: Channel, name: str, focused: str, **options: Any
+        self, user: User, channel: Channel, name: str, focused: str, /, **options: Any
     ) -> Interaction:
-        """A user types into option `focused` of /name (its value is options[focused])."""
-        command = self._command(channel, name, 1)
+        """A user types into option `focused` of /name (or "/group sub") (its value is
+        options[focused])."""
+        command_name, _, sub = name.partition(" ")
+        command = self._command(channel, command_name, 1)
         data = self._command_data(channel, command)
-        data["options"] = self._options(command, options, focused=focused)
+        if sub:
+            known = {o["name"]: o for o in command.get("options", []) if o.get("type") == 1}
+            nested = self._options(known[sub], options, focused=focused)
+            data["options"] = [{"name": sub, "type": 1, "options": nested}]
+        else:
+            data["options"] = self._options(command, options, focused=focused)
         return await self.interact(user, channel, 4, data)
 
     async def message_command(
@@ -858,7 +947,13 @@ class FakeDiscord:
         return data
 
     def _options(
-        self, command: dict[str, Any], values: dict[str, Any], focused: str | None = None
+        self,
+        command: dict[str, Any],
+        values: dict[str, Any],
+        focused: str | None = None,
+        *,
+        resolved: dict[str, dict[str, Any]] | None = None,
+        user: User | None = None,
     ) -> list[dict[str, Any]]:
         known = {option["name"]: option for option in command.get("options", [])}
         unknown = set(values) - set(known)
@@ -868,12 +963,37 @@ class FakeDiscord:
         for name, value in values.items():
             if value is None:
                 continue
-            option = {"name": name, "type": known[name]["type"], "value": value}
+            kind = known[name]["type"]
+            if kind in (7, 8) and resolved is not None:
+                value = self._resolve(kind, value, resolved, user)
+            option = {"name": name, "type": kind, "value": value}
             if name == focused:
                 option["focused"] = True
                 option["value"] = str(value)  # Discord sends what has been typed, as text
             options.append(option)
         return options
+
+    def _resolve(
+        self,
+        kind: int,
+        value: Channel | Role | int | str,
+        resolved: dict[str, dict[str, Any]],
+        user: User | None,
+    ) -> str:
+        """A channel (7) or role (8) option: its id as the value, its data in `resolved`."""
+        key = str(value.id if isinstance(value, Channel | Role) else value)
+        if kind == 7:
+            channel = self.channels.get(int(key))
+            if channel is not None:
+                data = channel.payload()
+                perms = channel.guild.permissions(user, channel) if channel.guild and user else 0
+                data["permissions"] = str(perms)  # the invoking member's, as Discord sends
+                resolved.setdefault("channels", {})[key] = data
+        else:
+            for guild in self.guilds.values():
+                if int(key) in guild.roles:
+                    resolved.setdefault("roles", {})[key] = guild.roles[int(key)].payload()
+        return key
 
     # --- gateway -----------------------------------------------------------------------------
 
@@ -952,16 +1072,32 @@ class FakeDiscord:
             request.method, path, dict(request.query), body, dict(request.headers), time.monotonic()
         )
         self.requests.append(record)
+        matched: Rule | None = None
         for rule in self.rules:
             live = rule.hits < rule.times and rule.method == request.method
             if live and rule.pattern.fullmatch(path):
                 rule.hits += 1
-                if rule.delay:
-                    await asyncio.sleep(rule.delay)
-                if rule.status is not None:
-                    record.status = rule.status
-                    return _json(rule.body, rule.status, rule.headers)
+                matched = rule
                 break
+        if matched is not None and not matched.after_serving:
+            if matched.delay:
+                await asyncio.sleep(matched.delay)
+            if matched.status is not None:
+                record.status = matched.status
+                return _json(matched.body, matched.status, matched.headers)
+        response = await self._serve(request, path, body, raw, record)
+        if matched is not None and matched.after_serving:
+            if matched.delay:
+                await asyncio.sleep(matched.delay)
+            if matched.status is not None:
+                record.status = matched.status
+                return _json(matched.body, matched.status, matched.headers)
+        return response
+
+    async def _serve(
+        self, request: web.Request, path: str, body: Any, raw: bytes, record: Request
+    ) -> web.Response:
+        """Answer a request as Discord would (no scripted trouble here)."""
         try:
             token_in_url = path.startswith(("/webhooks/", "/interactions/"))
             if not token_in_url and request.headers.get("Authorization") != f"Bot {self.token}":
@@ -1026,7 +1162,14 @@ class FakeDiscord:
                 channel = self._channel(channel_id)
                 self._require(channel, Perm.VIEW_CHANNEL | Perm.READ_MESSAGE_HISTORY)
                 limit = int(query.get("limit", 50))
-                return [m.payload() for m in reversed(channel.public_messages())][:limit]
+                if not 1 <= limit <= 100:
+                    raise DiscordError(400, 50035, "Invalid Form Body", ["limit: 1 to 100"])
+                newest_first = reversed(channel.public_messages())
+                if "before" in query:
+                    newest_first = (m for m in newest_first if m.id < _int(query["before"]))
+                if "after" in query:
+                    newest_first = (m for m in newest_first if m.id > _int(query["after"]))
+                return [m.payload() for m in newest_first][:limit]
             case (_, ["channels", channel_id, "messages", message_id]):
                 return self._channel_message(method, self._channel(channel_id), message_id, body)
             case ("GET", ["guilds", guild_id]):
@@ -1120,7 +1263,8 @@ class FakeDiscord:
                 "type": kind,
                 "name": command["name"],
                 "description": command.get("description", ""),
-                "default_member_permissions": command.get("default_member_permissions"),
+                # Discord answers with a string, whatever number the client sent.
+                "default_member_permissions": _string(command.get("default_member_permissions")),
                 "dm_permission": command.get("dm_permission", True),
                 "nsfw": command.get("nsfw", False),
                 "contexts": command.get("contexts"),
@@ -1322,6 +1466,18 @@ class FakeDiscord:
         needed = Perm.SEND_MESSAGES | (Perm.EMBED_LINKS if body.get("embeds") else 0)
         self._require(channel, needed)
         _check_message(body, require_content=True)
+        nonce = body.get("nonce")
+        nonce = None if nonce is None else str(nonce)
+        if nonce is not None and len(nonce) > 25:
+            raise DiscordError(400, 50035, "Invalid Form Body", ["nonce: at most 25 characters"])
+        if nonce is not None and body.get("enforce_nonce"):
+            # Discord: the same nonce from the same author within a few minutes returns the
+            # message created the first time instead of posting another.
+            for earlier in reversed(channel.messages):
+                if time.time() - earlier.created > self.nonce_seconds:
+                    break
+                if earlier.nonce == nonce and earlier.author is self.bot_user:
+                    return {**earlier.payload(), "nonce": nonce}
         message = Message(
             snowflake(),
             channel,
@@ -1332,9 +1488,13 @@ class FakeDiscord:
             flags=body.get("flags", 0) or 0,
             allowed_mentions=body.get("allowed_mentions"),
             pings=pings(body),
+            nonce=nonce,
         )
         self._store(message)
-        return message.payload()
+        payload = message.payload()
+        if nonce is not None:
+            payload["nonce"] = nonce  # only in the answer to the POST, as Discord does
+        return payload
 
     def _channel_message(self, method: str, channel: Channel, message_id: str, body: Any) -> Any:
         message = self.messages.get(_int(message_id))
@@ -1400,6 +1560,10 @@ def _json(payload: Any, status: int, headers: dict[str, str] | None = None) -> w
     )
 
 
+def _string(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
 def _int(text: str) -> int:
     try:
         return int(text)
@@ -1424,8 +1588,9 @@ def pings(data: dict[str, Any]) -> set[str]:
         return set()
     allowed = data.get("allowed_mentions")
     parse = {"users", "roles", "everyone"} if allowed is None else set(allowed.get("parse", []))
-    users = set((allowed or {}).get("users", []))
-    roles = set((allowed or {}).get("roles", []))
+    # Snowflakes may come as numbers or strings (discord.py sends numbers).
+    users = {str(user) for user in (allowed or {}).get("users", [])}
+    roles = {str(role) for role in (allowed or {}).get("roles", [])}
     result = set()
     if "everyone" in parse:
         result |= {f"@{m}" for m in MENTION_ALL.findall(content)}

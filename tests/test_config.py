@@ -1,0 +1,31 @@
+"""Settings from the environment: the announcement settings."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.config import DEFAULT_FEED, ConfigError, Settings
+
+
+def test_defaults():
+    settings = Settings.from_env({})
+    assert settings.feed_poll_seconds == 600 and not settings.feed_allow_private
+    assert settings.default_feed == DEFAULT_FEED
+
+
+@pytest.mark.parametrize("raw, allowed", [("1", True), ("true", True), ("0", False), ("", False)])
+def test_feed_allow_private(raw, allowed):
+    assert Settings.from_env({"FEED_ALLOW_PRIVATE": raw}).feed_allow_private is allowed
+
+
+@pytest.mark.parametrize(
+    "env, message",
+    [
+        ({"FEED_ALLOW_PRIVATE": "maybe"}, "FEED_ALLOW_PRIVATE must be 1 or 0"),
+        ({"FEED_POLL_SECONDS": "30"}, "at least 60"),
+        ({"FEED_POLL_SECONDS": "often"}, "whole number"),
+    ],
+)
+def test_unusable_values_name_the_setting(env, message):
+    with pytest.raises(ConfigError, match=message):
+        Settings.from_env(env)
