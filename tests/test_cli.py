@@ -2,27 +2,20 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from .cli import ARCHIVE_BOT, archive_bot, cli_environment
 from .feedserver import Route
-
-ARCHIVE_BOT = Path(sys.executable).with_name("archive-bot")
 
 
 @pytest.fixture
 def env(tmp_path):
-    environment = {
-        k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "ARCHIVE_"))
-    }
-    environment["ARCHIVE_DB"] = str(tmp_path / "cli.db")
-    return environment
+    return cli_environment(tmp_path)
 
 
 def run(env, cwd, *args, stdin: str | None = None) -> subprocess.CompletedProcess:
@@ -155,15 +148,6 @@ def test_python_dash_m_bot_is_the_same_program(env, tmp_path):
 
 async def test_ingest_a_feed_url(env, tmp_path, feed_server, fixture_path):
     feed_server.routes["/feed.xml"] = Route(body=fixture_path("lesswrong-feed.xml").read_bytes())
-    process = await asyncio.create_subprocess_exec(
-        str(ARCHIVE_BOT),
-        "ingest",
-        feed_server.url("feed.xml"),
-        env=env,
-        cwd=tmp_path,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    out, err = await asyncio.wait_for(process.communicate(), 60)
-    assert process.returncode == 0, err
-    assert "4 posts (4 new" in out.decode()
+    status, out, err = await archive_bot(env, tmp_path, "ingest", feed_server.url("feed.xml"))
+    assert status == 0, err
+    assert "4 posts (4 new" in out

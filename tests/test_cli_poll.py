@@ -2,41 +2,18 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
-import os
-import sys
-from pathlib import Path
 
 import pytest
 
+from .cli import archive_bot, cli_environment
 from .feeds.lesswrong import item, newest, rss
 from .feedserver import Route
-
-ARCHIVE_BOT = Path(sys.executable).with_name("archive-bot")
 
 
 @pytest.fixture
 def env(tmp_path):
-    environment = {
-        k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "ARCHIVE_"))
-    }
-    environment["ARCHIVE_DB"] = str(tmp_path / "cli.db")
-    environment["FEED_ALLOW_PRIVATE"] = "1"  # the feed server is on 127.0.0.1
-    return environment
-
-
-async def archive_bot(env, cwd, *args) -> tuple[int, str, str]:
-    process = await asyncio.create_subprocess_exec(
-        str(ARCHIVE_BOT),
-        *args,
-        env=env,
-        cwd=cwd,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    out, err = await asyncio.wait_for(process.communicate(), 60)
-    return process.returncode, out.decode(), err.decode()
+    return cli_environment(tmp_path, FEED_ALLOW_PRIVATE="1")  # the feed server is on 127.0.0.1
 
 
 async def test_poll_once_without_a_token_fetches_and_ingests_only(env, tmp_path, feed_server):
