@@ -127,20 +127,22 @@ async def _add_corrections(concept: Concept, vocabulary: Vocabulary) -> None:
     word = concept.word
     max_distance = 1 if len(word) <= 4 else 2
     low, high = len(word) - max_distance, len(word) + max_distance
-    # Typos rarely touch the first letter; failing that, try a swapped opening pair ("rwold").
-    for first in dict.fromkeys((word[0], word[1])):
-        rows = {
-            term: (paragraphs, titles)
-            for term, paragraphs, titles in await vocabulary.terms_between(
-                first, first + _LAST, min_length=low, max_length=high
-            )
-        }
+    # Most typos keep the first two letters, and that slice of the vocabulary is small: look there
+    # first, and widen to the first letter, then to a swapped opening pair ("rwold"), only while
+    # nothing within one edit has turned up.
+    rows: dict[str, tuple[int, int]] = {}
+    found: list[tuple[str, float, int]] = []
+    for prefix in dict.fromkeys((word[:2], word[0], word[1])):
+        for term, paragraphs, titles in await vocabulary.terms_between(
+            prefix, prefix + _LAST, min_length=low, max_length=high
+        ):
+            rows[term] = (paragraphs, titles)
         found = process.extract(
             word, list(rows), scorer=OSA.distance, score_cutoff=max_distance, limit=50
         )
-        if found:
+        if any(distance <= 1 for _, distance, _ in found):
             break
-    else:
+    if not found:
         return
     # Closest first, then the most common; stopwords make poor corrections ("wrold" -> would).
     found.sort(key=lambda item: (item[1], item[0] in STOPWORDS, -sum(rows[item[0]])))

@@ -41,7 +41,7 @@ HEADINGS_FOLLOWED = 20  # candidate headings whose next paragraph joins the cand
 # BM25 costs about a microsecond per posting; a query whose words are all common would read
 # hundreds of thousands. Retrieval ranks with the rarest forms up to this many postings; when even
 # the rarest exceeds it, it takes the newest paragraphs holding all the words instead.
-POSTINGS_BUDGET = 6_000
+POSTINGS_BUDGET = 4_500
 TITLE_BUDGET = 1_500  # title postings; a word in thousands of titles says little about which post
 MAX_CONCEPTS = 8  # words (with their forms) OR-ed in one FTS5 query
 PER_POST = 2  # at most this many paragraphs of one post before every other post had its turn
