@@ -25,6 +25,7 @@ TYPO_WEIGHTS = {1: 0.8, 2: 0.6}  # by edit distance (a transposition counts as o
 MAX_VARIANTS = 4
 MAX_TYPO_CANDIDATES = 3
 LONG_QUERY = 12  # keywords; longer queries are pasted passages
+MAX_SUFFIX_CHANGE = 3  # letters an inflection may change at the end of the typed word
 _LAST = "\U0010ffff"  # sorts after every other character: "abc" <= term < "abc" + _LAST
 
 _stemmer = snowballstemmer.stemmer("english")
@@ -106,9 +107,18 @@ def stem(word: str) -> str:
 
 
 def _add_variants(concept: Concept, root: str, rows: list[tuple[str, int, int]]) -> None:
-    """Other inflections of the word that the archive holds (same English stem)."""
+    """Other inflections of the word that the archive holds: the same English stem, differing
+    only in the last few letters (the stemmer alone would make "activities" a form of
+    "activation", and "general" one of "generalization")."""
+    word = concept.word
     variants = sorted(
-        (row for row in rows if row[0] != concept.word and stem(row[0]) == root),
+        (
+            row
+            for row in rows
+            if row[0] != word
+            and stem(row[0]) == root
+            and _shared_start(row[0], word) >= len(word) - MAX_SUFFIX_CHANGE
+        ),
         key=lambda row: -row[1],
     )
     for term, paragraphs, titles in variants[:MAX_VARIANTS]:
@@ -148,6 +158,16 @@ async def _add_corrections(concept: Concept, vocabulary: Vocabulary) -> None:
     found.sort(key=lambda item: (item[1], item[0] in STOPWORDS, -sum(rows[item[0]])))
     for term, distance, _ in found[:MAX_TYPO_CANDIDATES]:
         concept.add(term, TYPO_WEIGHTS[int(distance)], *rows[term])
+
+
+def _shared_start(a: str, b: str) -> int:
+    """How many leading letters two words share."""
+    count = 0
+    for x, y in zip(a, b, strict=False):
+        if x != y:
+            break
+        count += 1
+    return count
 
 
 def _idf(concept: Concept, total: int) -> float:
