@@ -63,7 +63,8 @@ def rank(
     posts: dict[int, StoredPost],
     ledes: dict[int, str] | None = None,
 ) -> list[Scored]:
-    """Score and sort candidate paragraphs, best first. `ledes`: each post's first paragraph.
+    """Score and sort candidate paragraphs, best first. `ledes`: the first paragraph of posts
+    with several candidates (naming words only matter to choose between a post's paragraphs).
 
     Two questions are answered separately. Which post: its title, how many of its paragraphs
     match, and its best paragraph's full evidence. Which paragraph of that post: evidence where the
@@ -74,18 +75,8 @@ def rank(
     total = sum(c.weight for c in live) or 1.0
     bigrams = _query_bigrams(parsed, concepts)
     answer = answer_pattern(parsed, live)
-    candidates_in_post: dict[int, int] = defaultdict(int)
-    for row in rows:
-        candidates_in_post[row.post_id] += 1
     contexts = {
-        post_id: _PostContext.build(
-            live,
-            post,
-            # Naming words only matter to choose between paragraphs of one post.
-            (ledes or {}).get(post_id, "") if candidates_in_post[post_id] > 1 else "",
-            bigrams,
-            total,
-        )
+        post_id: _PostContext.build(live, post, (ledes or {}).get(post_id, ""), bigrams, total)
         for post_id, post in posts.items()
     }
     # Only these words can count: forms of the query's concepts and the query's own words.
