@@ -119,6 +119,21 @@ def test_a_broken_dump_is_refused_whole_with_file_and_line(env, tmp_path):
     assert [Path(s["location"]).name for s in sources] == ["lesswrong-posts-2026-06-03-to-04.txt"]
 
 
+def test_a_first_import_keeps_what_went_in_and_leaves_no_scratch_file(env, tmp_path):
+    good = tmp_path / "good.jsonl"
+    good.write_text('{"title": "Kept", "paragraphs": ["kept text"]}\n', encoding="utf-8")
+    broken = tmp_path / "broken.jsonl"
+    broken.write_bytes(b'{"title": "Lost", "paragraphs": ["lost"]}\n{"title": "caf\xe9"}\n')
+    db = tmp_path / "new" / "archive.db"
+    result = run(env, tmp_path, "--db", str(db), "ingest", str(good), str(broken))
+    assert result.returncode == 1
+    assert "1 posts (1 new" in result.stdout and "not UTF-8" in result.stderr
+    assert [path.name for path in db.parent.iterdir()] == ["archive.db"]
+    found = json.loads(run(env, tmp_path, "--db", str(db), "search", "text", "--json").stdout)
+    assert [hit["title"] for hit in found] == ["Kept"]
+    assert "No results" in run(env, tmp_path, "--db", str(db), "search", "lost").stdout
+
+
 def test_missing_file_and_bad_options_are_clear_errors(env, tmp_path):
     missing = run(env, tmp_path, "ingest", "nope.txt")
     assert missing.returncode == 1 and "nope.txt: no such file" in missing.stderr

@@ -241,3 +241,44 @@ async def test_a_source_read_while_ingesting_is_all_or_nothing(archive, tmp_path
         await archive.ingest(stream_jsonl(broken))  # fails after a whole batch was written
     assert (await counts(archive))[0] == len(good)
     await assert_index_in_sync(archive)
+
+
+async def test_a_built_archive_appears_whole_and_opens_as_an_ordinary_one(tmp_path):
+    path = tmp_path / "new.db"
+    staging = tmp_path / "new.db.building"
+    staging.write_bytes(b"left by an import that was killed")
+    async with Archive.building(path) as archive:
+        await archive.ingest(doc(a_post("First", guid="1"), a_post("Second", guid="2")))
+        await archive._writer.execute(
+            "CREATE TRIGGER boom BEFORE INSERT ON paragraphs WHEN new.text = 'boom' "
+            "BEGIN SELECT RAISE(ABORT, 'injected failure'); END"
+        )
+        with pytest.raises(sqlite3.IntegrityError, match="injected failure"):
+            await archive.ingest(doc(a_post("Third", guid="3", paragraphs=("boom",))))
+        assert not path.exists()  # nobody sees it half built
+        await assert_index_in_sync(archive)  # the failed ingest rolled back without a log file
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["new.db"]
+    async with await Archive.open(path) as archive:
+        assert await counts(archive) == (2, 4)
+        async with archive.reader.execute("PRAGMA journal_mode") as cursor:
+            assert (await cursor.fetchone())[0] == "wal"
+        await assert_index_in_sync(archive)
+
+
+async def test_a_build_that_fails_leaves_nothing_and_never_replaces_a_file(tmp_path):
+    path = tmp_path / "new.db"
+    with pytest.raises(RuntimeError, match="stop"):
+        async with Archive.building(path) as archive:
+            await archive.ingest(doc(a_post("First", guid="1")))
+            raise RuntimeError("stop")
+    assert list(tmp_path.iterdir()) == []
+
+    with pytest.raises(ArchiveError, match="created by someone else"):
+        async with Archive.building(path) as archive:
+            await archive.ingest(doc(a_post("First", guid="1")))
+            path.write_bytes(b"made meanwhile")
+    assert path.read_bytes() == b"made meanwhile"
+    assert list(tmp_path.iterdir()) == [path]
+    with pytest.raises(ArchiveError, match="already exists"):
+        async with Archive.building(path):
+            pass
