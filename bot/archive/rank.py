@@ -35,6 +35,10 @@ W_PHRASE = 0.6  # as a share of coverage
 W_PROXIMITY = 0.3  # as a share of coverage
 W_TITLE = 1.8
 W_ANSWER = 0.3  # share of coverage added when a question's expected kind of answer is there
+# A question asking for a quantity ("how long", "how much", "when") is answered by the paragraph
+# of the post that holds one, however many of the question's other words the opening repeats:
+# this much is added to the choice among the post's paragraphs (a share of the whole query).
+W_QUANTITY = 0.3
 W_SECTION = 1.0  # share of a heading's match passed to the paragraph under it
 W_OPENING = 0.6  # preference for a post's opening when the query only names the post
 W_EVIDENCE = 0.15
@@ -75,6 +79,7 @@ def rank(
     total = sum(c.weight for c in live) or 1.0
     bigrams = _query_bigrams(parsed, concepts)
     answer = answer_pattern(parsed, live)
+    quantity = W_QUANTITY if _QUANTITY_QUESTION.match(parsed.text) else 0.0
     contexts = {
         post_id: _PostContext.build(live, post, (ledes or {}).get(post_id, ""), bigrams, total)
         for post_id, post in posts.items()
@@ -84,7 +89,7 @@ def rank(
         [*(t for c in live for t in c.forms), *parsed.words, *itertools.chain(*bigrams)]
     )
     evidence = [
-        _evidence(row, live, total, bigrams, answer, contexts.get(row.post_id), wanted)
+        _evidence(row, live, total, bigrams, answer, quantity, contexts.get(row.post_id), wanted)
         for row in rows
     ]
 
@@ -180,6 +185,7 @@ def _evidence(
     total: float,
     bigrams: dict[tuple[str, str], int],
     answer: list[tuple[re.Pattern[str], float]],
+    quantity: float,
     context: _PostContext | None,
     wanted: frozenset[str],
 ) -> _Evidence:
@@ -199,9 +205,8 @@ def _evidence(
             matched |= terms
             spots.append(where)
     proximity = _proximity(spots)
-    answers = W_ANSWER * max(
-        (cue for pattern, cue in answer if pattern.search(row.text)), default=0
-    )
+    cue = max((cue for pattern, cue in answer if pattern.search(row.text)), default=0)
+    answers = W_ANSWER * cue
     pairs = _pairs_at(words, positions, bigrams)
     phrase_full = _phrase(pairs, bigrams)
     phrase_own = _phrase(pairs, bigrams, context.naming_pairs if context else frozenset())
@@ -217,7 +222,11 @@ def _evidence(
         )
 
     return _Evidence(
-        row, body(full, phrase_full), body(discounted, phrase_own), heading, frozenset(matched)
+        row,
+        body(full, phrase_full),
+        body(discounted, phrase_own) + (quantity * cue if full else 0.0),
+        heading,
+        frozenset(matched),
     )
 
 
@@ -364,6 +373,7 @@ _ANSWER_KINDS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     )
 )
 _HOW_MANY = re.compile(r"^how many (\w+)", re.I)
+_QUANTITY_QUESTION = re.compile(r"^(?:how (?:long|much|many)|when|what (?:year|date|time))\b", re.I)
 _NUMBER_WORDS = r"(?:two|three|four|five|six|seven|eight|nine|ten|dozens?|hundreds?|thousands?)"
 _DEFINITION_QUESTION = re.compile(
     r"^(?:what(?:'s| is| are| does)|define|definition of|meaning of)\s+(?:an? |the )?", re.I

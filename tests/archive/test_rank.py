@@ -87,6 +87,23 @@ def test_questions_expect_their_kind_of_answer():
     assert cues("activation oracles") == []
 
 
+def test_a_quantity_question_gets_the_paragraph_with_the_quantity_not_the_opening():
+    opening = "At Clearer Thinking, we're running a survey about the challenges of working on hard problems."
+    rows = [
+        row(1, 0, opening),
+        row(1, 3, "Your answers are anonymous. You can do the survey in about 5 minutes."),
+    ]
+    concepts = [concept("clearer"), concept("thinking"), concept("survey")]
+    ledes = {1: opening}
+    posts = {1: post(1, "The Psychological Challenges of High-Impact Work")}
+    for question, position in (
+        ("how long does the clearer thinking survey take", 3),
+        ("who runs the clearer thinking survey", 0),  # not a quantity: the opening says it all
+    ):
+        ranked = rank(parse_query(question), concepts, rows, posts, ledes)
+        assert ranked[0].row.position == position, question
+
+
 def test_heading_shapes():
     assert looks_like_heading("Brainstorming")
     assert looks_like_heading("13. The Art of the Jailbreak. We use the term generously.")
