@@ -162,7 +162,8 @@ class Archive:
     @contextlib.asynccontextmanager
     async def building(cls, path: Path | str) -> AsyncIterator[Archive]:
         """A new archive for a first, large import: built beside `path` and moved there when the
-        block ends without an error (on an error, or if `path` appeared meanwhile, it is deleted).
+        block ends without an error. On an error it is deleted; if `path` appeared meanwhile (a bot
+        started on it), it is kept beside it and the ArchiveError says where.
 
         Nobody can read it while it is built, so it needs no write-ahead log: each page is written
         once instead of once to the log and again at the checkpoint (at 1M paragraphs, 3 s of 25).
@@ -176,18 +177,17 @@ class Archive:
         archive = await cls.open(staging, journal="MEMORY")
         try:
             yield archive
-            await archive.close()
-            if path.exists():
-                raise ArchiveError(f"{path}: created by someone else during the import")
-            try:
-                os.link(staging, path)  # unlike a rename, never replaces a file made meanwhile
-            except FileExistsError:
-                raise ArchiveError(f"{path}: created by someone else during the import") from None
-            except OSError:  # a file system without hard links
-                os.replace(staging, path)
-        finally:
+        except BaseException:
             await archive.close()
             _remove_database(staging)
+            raise
+        await archive.close()
+        if not _publish(staging, path):
+            raise ArchiveError(
+                f"{path} was created while the import ran, so the import is kept as {staging}: "
+                f"stop whatever uses {path} and move {staging.name} in its place"
+            )
+        _remove_database(staging)  # the archive lives on under its real name
 
     async def close(self) -> None:
         """Close both connections; safe to call twice."""
@@ -891,6 +891,19 @@ class _KnownPosts:
 
 
 # --- helpers -----------------------------------------------------------------------------------
+
+
+def _publish(staging: Path, path: Path) -> bool:
+    """Give the finished archive its real name unless that name was taken meanwhile."""
+    if path.exists():
+        return False
+    try:
+        os.link(staging, path)  # unlike a rename, never replaces a file made meanwhile
+    except FileExistsError:
+        return False
+    except OSError:  # a file system without hard links
+        os.replace(staging, path)
+    return True
 
 
 def _remove_database(path: Path) -> None:
