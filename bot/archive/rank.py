@@ -8,7 +8,7 @@ A paragraph's score adds up evidence that it is what the user is after:
 - the title and author of its post matching the query, which weighs more than body text;
 - how many other paragraphs of the same post match (a post about the topic, not a passing mention);
 - for a question, the kind of answer it expects (a duration for "how long", an amount for "how
-  much", a definition for "what is X");
+  much", a definition for "what is X"); for a lone term, the paragraph that introduces it;
 - BM25 from the full-text index, a little; recency and early position only as tie-breakers.
 Bare headings and table-of-contents lines are discounted, and the paragraph under a heading
 inherits part of the heading's match: people want the section, not its title line.
@@ -35,10 +35,11 @@ W_PHRASE = 0.6  # as a share of coverage
 W_PROXIMITY = 0.3  # as a share of coverage
 W_TITLE = 1.8
 W_ANSWER = 0.3  # share of coverage added when a question's expected kind of answer is there
-# A question asking for a quantity ("how long", "how much", "when") is answered by the paragraph
-# of the post that holds one, however many of the question's other words the opening repeats:
-# this much is added to the choice among the post's paragraphs (a share of the whole query).
-W_QUANTITY = 0.3
+# Cues that say which paragraph of a post, not which post, add this much (a share of the whole
+# query) to the choice among the post's paragraphs, however many of the query's words another
+# paragraph repeats: for a question asking for a quantity ("how long", "how much", "when"), the
+# paragraph holding one; for a single term ("DReST"), the paragraph that introduces it.
+W_POINTER = 0.3
 W_SECTION = 1.0  # share of a heading's match passed to the paragraph under it
 W_OPENING = 0.6  # preference for a post's opening when the query only names the post
 W_EVIDENCE = 0.15
@@ -79,7 +80,7 @@ def rank(
     total = sum(c.weight for c in live) or 1.0
     bigrams = _query_bigrams(parsed, concepts)
     answer = answer_pattern(parsed, live)
-    quantity = W_QUANTITY if _QUANTITY_QUESTION.match(parsed.text) else 0.0
+    pointers = pointer_pattern(parsed, live, answer)
     contexts = {
         post_id: _PostContext.build(live, post, (ledes or {}).get(post_id, ""), bigrams, total)
         for post_id, post in posts.items()
@@ -89,7 +90,7 @@ def rank(
         [*(t for c in live for t in c.forms), *parsed.words, *itertools.chain(*bigrams)]
     )
     evidence = [
-        _evidence(row, live, total, bigrams, answer, quantity, contexts.get(row.post_id), wanted)
+        _evidence(row, live, total, bigrams, answer, pointers, contexts.get(row.post_id), wanted)
         for row in rows
     ]
 
@@ -185,7 +186,7 @@ def _evidence(
     total: float,
     bigrams: dict[tuple[str, str], int],
     answer: list[tuple[re.Pattern[str], float]],
-    quantity: float,
+    pointers: list[tuple[re.Pattern[str], float]],
     context: _PostContext | None,
     wanted: frozenset[str],
 ) -> _Evidence:
@@ -205,8 +206,12 @@ def _evidence(
             matched |= terms
             spots.append(where)
     proximity = _proximity(spots)
-    cue = max((cue for pattern, cue in answer if pattern.search(row.text)), default=0)
-    answers = W_ANSWER * cue
+    answers = W_ANSWER * max(
+        (cue for pattern, cue in answer if pattern.search(row.text)), default=0
+    )
+    pointed = W_POINTER * max(
+        (cue for pattern, cue in pointers if pattern.search(row.text)), default=0
+    )
     pairs = _pairs_at(words, positions, bigrams)
     phrase_full = _phrase(pairs, bigrams)
     phrase_own = _phrase(pairs, bigrams, context.naming_pairs if context else frozenset())
@@ -224,7 +229,7 @@ def _evidence(
     return _Evidence(
         row,
         body(full, phrase_full),
-        body(discounted, phrase_own) + (quantity * cue if full else 0.0),
+        body(discounted, phrase_own) + (pointed if full else 0.0),
         heading,
         frozenset(matched),
     )
@@ -380,6 +385,30 @@ _DEFINITION_QUESTION = re.compile(
 )
 
 
+def pointer_pattern(
+    parsed: ParsedQuery,
+    concepts: Sequence[Concept],
+    answer: list[tuple[re.Pattern[str], float]],
+) -> list[tuple[re.Pattern[str], float]]:
+    """Patterns of the paragraph a query points at within a post (see W_POINTER), with the
+    strength of each cue."""
+    if _QUANTITY_QUESTION.match(parsed.text):
+        return answer
+    if not answer and len(concepts) == 1 and len(parsed.keywords) == 1:
+        return _introduction(concepts[0])
+    return []
+
+
+def _introduction(subject: Concept) -> list[tuple[re.Pattern[str], float]]:
+    """Where a term is introduced. An expansion in parentheses, "Discounted Reward for ...
+    (DReST)", is the surest sign; "DReST is ..." a weaker one."""
+    forms = "|".join(re.escape(term) for term in subject.forms)
+    return [
+        (re.compile(rf"\w\s+\((?:{forms})\)", re.I), 1.0),
+        (re.compile(rf"\b(?:{forms})\b,?\s+(?:is|are|means|refers|stands)\b", re.I), 0.5),
+    ]
+
+
 def answer_pattern(
     parsed: ParsedQuery, concepts: Sequence[Concept]
 ) -> list[tuple[re.Pattern[str], float]]:
@@ -387,14 +416,7 @@ def answer_pattern(
     (an empty list for queries that are not questions)."""
     text = parsed.text
     if _DEFINITION_QUESTION.match(text) and concepts:
-        # "What is DReST?": where the term is introduced. An expansion in parentheses,
-        # "Discounted Reward for ... (DReST)", is the surest sign; "DReST is ..." a weaker one.
-        subject = max(concepts, key=lambda c: c.weight)
-        forms = "|".join(re.escape(term) for term in subject.forms)
-        return [
-            (re.compile(rf"\w\s+\((?:{forms})\)", re.I), 1.0),
-            (re.compile(rf"\b(?:{forms})\b,?\s+(?:is|are|means|refers|stands)\b", re.I), 0.5),
-        ]
+        return _introduction(max(concepts, key=lambda c: c.weight))
     if (many := _HOW_MANY.match(text)) is not None:
         # "how many days ...": a number of days, not any number.
         noun = next((c for c in concepts if c.word == fold(many.group(1))), None)

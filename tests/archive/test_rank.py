@@ -104,6 +104,21 @@ def test_a_quantity_question_gets_the_paragraph_with_the_quantity_not_the_openin
         assert ranked[0].row.position == position, question
 
 
+def test_a_single_term_shows_where_it_is_introduced():
+    rows = [
+        row(1, 69, "Table 1 reports test performance for default and DReST agents. DReST wins."),
+        row(
+            1,
+            97,
+            "The Discounted Reward for Same-Length Trajectories (DReST) reward function works.",
+        ),
+        row(2, 3, "Unrelated text about DReST and DReST again, a passing mention."),
+    ]
+    posts = {1: post(1, "Towards Shutdownable Agents"), 2: post(2, "Other")}
+    ranked = rank(parse_query("DReST"), [concept("drest")], rows, posts)
+    assert ranked[0].row.position == 97
+
+
 def test_heading_shapes():
     assert looks_like_heading("Brainstorming")
     assert looks_like_heading("13. The Art of the Jailbreak. We use the term generously.")
