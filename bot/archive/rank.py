@@ -47,10 +47,14 @@ W_BM25 = 0.15
 W_RECENCY = 0.02
 W_POSITION = 0.02
 NAMING_DISCOUNT = 0.35  # a word of the post's title or opening, found again in a paragraph
+# A name found only as a transcript's speaker label says who talks, not what about: it counts this
+# much when choosing among the post's paragraphs (in full when choosing the post).
+SPEAKER_DISCOUNT = 0.5
 HEADING_FACTOR = 0.65
 FULL_LENGTH_WORDS = 30  # shorter paragraphs say less: a quip mentioning a word, a caption
 
 _NUMBERED = re.compile(r"^\s*\d+[.)]\s")  # "13. The Art of the Jailbreak." in a contents list
+_SPEAKER = re.compile(r"^\s*((?:[A-Z][\w'’.-]*\s){0,3}[A-Z][\w'’.-]*):\s")  # "Rob Wiblin: "
 _SENTENCE_END = (".", "?", "!", ":", '"', "”", "’", ")", "]")
 
 
@@ -193,6 +197,7 @@ def _evidence(
     words = words_of(row.text)
     positions = _positions(words, wanted)
     naming = context.naming if context else {}
+    label = _speaker_label(row.text)
     full = discounted = 0.0
     matched: set[str] = set()
     spots: list[list[int]] = []
@@ -200,11 +205,14 @@ def _evidence(
         strength, where, terms = _match(concept, positions)
         if strength:
             full += concept.weight * strength
-            discounted += (
-                concept.weight * strength * (NAMING_DISCOUNT if naming.get(concept.word) else 1)
-            )
+            if naming.get(concept.word):
+                strength *= NAMING_DISCOUNT
+            if max(where) < label:  # only as who speaks ("Rob Wiblin: [laughs] Cool.")
+                strength *= SPEAKER_DISCOUNT
+            discounted += concept.weight * strength
             matched |= terms
             spots.append(where)
+    said = not spots or max(max(where) for where in spots) >= label  # a match beyond the label
     proximity = _proximity(spots)
     answers = W_ANSWER * max(
         (cue for pattern, cue in answer if pattern.search(row.text)), default=0
@@ -216,12 +224,13 @@ def _evidence(
     phrase_full = _phrase(pairs, bigrams)
     phrase_own = _phrase(pairs, bigrams, context.naming_pairs if context else frozenset())
     heading = looks_like_heading(row.text, len(words))
-    length = 0.75 + 0.25 * min(1.0, len(words) / FULL_LENGTH_WORDS)
+    length = 0.75 + 0.25 * min(1.0, (len(words) - label) / FULL_LENGTH_WORDS)
 
     def body(coverage: float, phrase: float) -> float:
         # An exact phrase is what was asked for, however short the paragraph holding it; but a
-        # phrase of words that only name the post (its title, say) makes no heading worth showing.
-        shape = 1.0 if phrase >= 0.99 else HEADING_FACTOR if heading else length
+        # phrase of words that only name the post (its title, say) makes no heading worth showing,
+        # nor a speaker's name a one-line remark.
+        shape = 1.0 if phrase >= 0.99 and said else HEADING_FACTOR if heading else length
         return (
             shape * coverage / total * (1 + W_PHRASE * phrase + W_PROXIMITY * proximity + answers)
         )
@@ -233,6 +242,13 @@ def _evidence(
         heading,
         frozenset(matched),
     )
+
+
+def _speaker_label(text: str) -> int:
+    """How many words a transcript's speaker label takes at the start of a paragraph
+    ("Rob Wiblin: ..." -> 2), or 0."""
+    label = _SPEAKER.match(text)
+    return len(words_of(label.group(1))) if label else 0
 
 
 def _positions(words: list[str], wanted: frozenset[str]) -> dict[str, list[int]]:

@@ -119,6 +119,17 @@ def test_a_single_term_shows_where_it_is_introduced():
     assert ranked[0].row.position == 97
 
 
+def test_a_speakers_name_in_a_transcript_label_is_not_what_the_paragraph_says():
+    rows = [
+        row(1, 40, "Rob Wiblin: [laughs] Cool."),
+        row(1, 49, "Rob Wiblin: To avoid any confusion, this was said before the new models came."),
+        row(1, 50, "Rohin Shah: I think that is right, and the evaluations bear it out."),
+    ]
+    posts = {1: post(1, "Rohin Shah on AGI Safety")}
+    ranked = rank(parse_query("rob wiblin"), [concept("rob"), concept("wiblin")], rows, posts)
+    assert ranked[0].row.position == 49
+
+
 def test_heading_shapes():
     assert looks_like_heading("Brainstorming")
     assert looks_like_heading("13. The Art of the Jailbreak. We use the term generously.")
