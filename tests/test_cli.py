@@ -141,6 +141,14 @@ def test_missing_file_and_bad_options_are_clear_errors(env, tmp_path):
     assert bad_limit.returncode == 2 and "between 1 and 100" in bad_limit.stderr
     bad_env = run({**env, "FEED_POLL_SECONDS": "soon"}, tmp_path, "stats")
     assert bad_env.returncode == 2 and "FEED_POLL_SECONDS" in bad_env.stderr
+    (tmp_path / "notes.txt").write_text("a file, not a folder", encoding="utf-8")
+    for command in ("search", "ingest"):
+        under_a_file = run(env, tmp_path, "--db", "notes.txt/archive.db", command, "x")
+        assert under_a_file.returncode == 1, under_a_file.stderr
+        assert "notes.txt is a file, not a folder" in under_a_file.stderr
+        assert "Traceback" not in under_a_file.stderr
+    a_folder = run(env, tmp_path, "--db", str(tmp_path), "stats")
+    assert a_folder.returncode == 1 and "cannot open" in a_folder.stderr
 
 
 def test_run_without_a_token_says_how_to_get_one(env, tmp_path):

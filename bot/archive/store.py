@@ -146,7 +146,7 @@ class Archive:
     async def open(cls, path: Path | str, *, journal: Journal = "WAL") -> Archive:
         """Open (creating if needed) the archive at `path` and bring its schema up to date."""
         path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
+        _make_folder(path)
         writer = await _connect(path, journal)
         try:
             await writer.execute(f"PRAGMA cache_size = -{WRITER_CACHE_KB}")  # bulk ingests
@@ -173,6 +173,7 @@ class Archive:
         if path.exists():
             raise ArchiveError(f"{path}: already exists")
         staging = path.with_name(path.name + ".building")
+        _make_folder(path)
         _remove_database(staging)  # left by an import that was killed
         archive = await cls.open(staging, journal="MEMORY")
         try:
@@ -906,13 +907,26 @@ def _publish(staging: Path, path: Path) -> bool:
     return True
 
 
+def _make_folder(path: Path) -> None:
+    """Create the folder a database file goes in, or say in an ArchiveError why it cannot be."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:
+        raise ArchiveError(f"{path}: {path.parent} is a file, not a folder") from None
+    except OSError as exc:
+        raise ArchiveError(f"{path}: cannot create its folder ({exc.strerror})") from None
+
+
 def _remove_database(path: Path) -> None:
     for suffix in ("", "-journal", "-wal", "-shm"):
         Path(f"{path}{suffix}").unlink(missing_ok=True)
 
 
 async def _connect(path: Path, journal: Journal = "WAL") -> aiosqlite.Connection:
-    db = await aiosqlite.connect(path, isolation_level=None)
+    try:
+        db = await aiosqlite.connect(path, isolation_level=None)
+    except sqlite3.Error as exc:  # a folder, a file we may not read
+        raise ArchiveError(f"{path}: cannot open ({exc})") from None
     db.row_factory = aiosqlite.Row
     try:
         await db.execute("PRAGMA busy_timeout = 10000")
