@@ -137,6 +137,8 @@ def test_a_first_import_keeps_what_went_in_and_leaves_no_scratch_file(env, tmp_p
 def test_missing_file_and_bad_options_are_clear_errors(env, tmp_path):
     missing = run(env, tmp_path, "ingest", "nope.txt")
     assert missing.returncode == 1 and "nope.txt: no such file" in missing.stderr
+    folder = run(env, tmp_path, "ingest", str(tmp_path))
+    assert folder.returncode == 1 and "a folder; name the files in it" in folder.stderr
     bad_limit = run(env, tmp_path, "search", "x", "--limit", "0")
     assert bad_limit.returncode == 2 and "between 1 and 100" in bad_limit.stderr
     bad_env = run({**env, "FEED_POLL_SECONDS": "soon"}, tmp_path, "stats")

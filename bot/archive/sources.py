@@ -41,6 +41,8 @@ async def read_source(location: str) -> SourceDocument:
 def read_file_source(location: str) -> SourceDocument:
     """Open a dump, feed or JSONL file and parse it."""
     path = Path(location).expanduser()
+    if path.is_dir():
+        raise SourceError(f"{location}: a folder; name the files in it to ingest")
     if not path.is_file():
         raise SourceError(f"{location}: no such file")
     path = path.resolve()  # one source row per file, however it was named on the command line
