@@ -14,6 +14,8 @@ MAX_TERM_CHARS = 40
 # Same notion of a word as FTS5's unicode61 tokenizer: runs of letters and digits.
 WORD = re.compile(r"[^\W_]+")
 _URL = re.compile(r"\b(?:https?://|www\.)\S+", re.I)
+_AFTER_URL = ">)]}.,;:!?'\"”’"
+MAX_LINKS = 5
 # "/search ...", "!search ...", "search: ..." pasted along with the query.
 _COMMAND_PREFIX = re.compile(r"^\s*(?:[/!?.]\s*(?:search|find|s)\b|(?:search|find)\s*:)\s*", re.I)
 _MENTION = re.compile(r"<(?:@[!&]?|#|a?:\w+:)\d+>|@(?:everyone|here)\b")
@@ -45,6 +47,7 @@ class ParsedQuery:
     terms: tuple[str, ...]  # distinct folded words, in order
     keywords: tuple[str, ...]  # terms that are not stopwords (all terms if every one is)
     open_ended: bool  # the last word may be unfinished (typed without a space after it)
+    links: tuple[str, ...] = ()  # URLs pasted into the query (not searched as words)
 
     @property
     def empty(self) -> bool:
@@ -72,6 +75,8 @@ def parse_query(raw: str) -> ParsedQuery:
     """Normalise user input: NFKC, no command prefix, URLs, mentions or markdown; folded words."""
     text = unicodedata.normalize("NFKC", raw[:MAX_QUERY_CHARS]).replace("\x00", " ")
     text = _COMMAND_PREFIX.sub("", text)
+    # Discord users wrap a link in <...> to keep it from unfurling; a sentence may end right after.
+    links = tuple(dict.fromkeys(_link(url) for url in _URL.findall(text)))
     text = _MENTION.sub(" ", _URL.sub(" ", text))
     surface = WORD.findall(text)
     words = tuple(w for w in (fold(word) for word in surface) if len(w) <= MAX_TERM_CHARS)
@@ -84,7 +89,13 @@ def parse_query(raw: str) -> ParsedQuery:
         terms=terms,
         keywords=keywords,
         open_ended=bool(_ENDS_MID_WORD.search(text)),
+        links=links[:MAX_LINKS],
     )
+
+
+def _link(url: str) -> str:
+    url = url.rstrip(_AFTER_URL)
+    return url if "://" in url else "https://" + url  # "www.lesswrong.com/posts/..."
 
 
 def fts_quote(term: str) -> str:

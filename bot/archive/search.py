@@ -98,7 +98,11 @@ class Searcher:
         """The best paragraphs for `query`, at most `limit`, skipping the first `offset`."""
         limit, offset = max(0, min(limit, 100)), max(0, offset)
         parsed = parse_query(query)
-        if parsed.empty or limit == 0:
+        if limit == 0:
+            return []
+        if parsed.links and (linked := await self.archive.posts_at(parsed.links)):
+            return (await self._within_linked(parsed, linked))[offset : offset + limit]
+        if parsed.empty:
             return []
         concepts = await expand(parsed, self.archive, await self.archive.paragraph_estimate())
         if not any(concept.matchable for concept in concepts):
@@ -133,6 +137,30 @@ class Searcher:
         ranked = rank(parsed, concepts, rows, posts)
         ranked.sort(key=lambda scored: scored.row.position)
         return [_hit(scored, posts, parsed) for scored in ranked]
+
+    async def _within_linked(self, parsed: ParsedQuery, post_ids: list[int]) -> list[Hit]:
+        """A pasted link to a post in the archive says which post: the paragraphs of it that hold
+        the query's other words, best first, or, with no other words (or none found), how it
+        opens. Filters and sort do not apply: the link is more explicit than either."""
+        posts = await self.archive.get_posts(post_ids)
+        ranked: list[Scored] = []
+        if not parsed.empty:
+            estimate = await self.archive.paragraph_estimate()
+            concepts = await expand(parsed, self.archive, estimate)
+            forms = fts_any(term for c in concepts if c.matchable for term in c.forms)
+            rows = []
+            for post_id in post_ids if forms else ():
+                rows += await self.archive.match_paragraphs_in_post(forms, post_id, CANDIDATES)
+            ledes = await self.archive.opening_paragraphs(post_ids, 1)
+            ranked = rank(parsed, concepts, rows, posts, {row.post_id: row.text for row in ledes})
+        if not ranked:
+            openings = await self.archive.opening_paragraphs(post_ids, OPENING_PARAGRAPHS)
+            openings.sort(key=lambda row: row.position)
+            for post_id in post_ids:  # its first paragraph that is more than a heading
+                if own := [row for row in openings if row.post_id == post_id]:
+                    row = next((r for r in own if not looks_like_heading(r.text)), own[0])
+                    ranked.append(Scored(row, 1.0, frozenset()))
+        return [_hit(scored, posts, parsed) for scored in ranked if scored.row.post_id in posts]
 
     async def _candidates(
         self, concepts: Sequence[Concept], filters: Filters

@@ -361,6 +361,21 @@ class Archive:
         ) as cursor:
             return {row[0]: _stored_post(row) for row in await cursor.fetchall()}
 
+    async def posts_at(self, urls: Sequence[str]) -> list[int]:
+        """The stored posts these URLs point at (by URL, or by the LessWrong post id in it), in
+        the order of the URLs."""
+        found: list[int] = []
+        for url in urls:
+            bare = url.split("#")[0]
+            async with self._reader.execute(
+                "SELECT id FROM posts WHERE guid = ? OR url IN (?, ?, ?) ORDER BY id LIMIT 1",
+                (guid_from_url(url) or "", url, bare, bare.rstrip("/")),
+            ) as cursor:
+                row = await cursor.fetchone()
+            if row is not None and row[0] not in found:
+                found.append(row[0])
+        return found
+
     async def get_paragraphs(self, post_id: int, start: int = 0, count: int = -1) -> list[str]:
         """Paragraphs `start`, `start + 1`, ... of a post (`count` < 0: to the end)."""
         async with self._reader.execute(

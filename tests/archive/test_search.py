@@ -56,6 +56,25 @@ async def test_a_query_finds_its_post(searcher):
     assert first.post.url.startswith("https://www.lesswrong.com/posts/heXwuDRfbQQgB5JLP")
 
 
+async def test_a_pasted_link_to_a_post_in_the_archive_searches_that_post(searcher):
+    link = "https://www.lesswrong.com/posts/heXwuDRfbQQgB5JLP/building-better-activation-oracles"
+    [opening] = await searcher.search(link, limit=5)  # a link alone: how the post opens
+    assert opening.post.title == "Building Better Activation Oracles"
+    assert opening.paragraph == 0 and opening.text.startswith("Work done for our MATS")
+
+    # With words, only that post's paragraphs that hold them.
+    hits = await searcher.search(f"<{link}> layer", limit=5)  # <...>: Discord's unfurl guard
+    assert hits and {hit.post.title for hit in hits} == {"Building Better Activation Oracles"}
+    assert all("layer" in hit.text.lower() for hit in hits)
+    by_id = await searcher.search("www.lesswrong.com/posts/heXwuDRfbQQgB5JLP, layer", limit=5)
+    assert [hit.paragraph for hit in by_id] == [hit.paragraph for hit in hits]
+
+    # A link to a post the archive does not hold is ignored like any other URL.
+    elsewhere = await searcher.search("https://example.com/x activation oracles", limit=1)
+    assert elsewhere[0].post.title == "Building Better Activation Oracles"
+    assert await searcher.search("https://www.lesswrong.com/posts/AAAAAAAAAAAAAAAAA/x") == []
+
+
 async def test_fts_operators_are_searched_as_words(searcher):
     hits = await searcher.search("NEAR AND oracles")
     assert hits and hits[0].post.title == "Building Better Activation Oracles"
