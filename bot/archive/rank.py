@@ -106,14 +106,15 @@ def rank(
         above = None if e.heading else headings.get((row.post_id, row.position - 1))
         context = contexts.get(row.post_id)
         # A query that only names the post ("activation oracles" for "Building Better Activation
-        # Oracles") says nothing about which paragraph: then show how the post opens.
-        named = context.named_share if context else 0.0
+        # Oracles") says nothing about which paragraph: then show how the post opens, and how well
+        # a section heading or BM25 matches those naming words counts for as little.
+        opening = (context.named_share if context else 0.0) ** 2
         within = (
             e.paragraph_body
-            + (W_SECTION * above.paragraph_body if above else 0.0)
-            + W_BM25 * (row.bm25 / best_bm25 if best_bm25 < 0 else 0.0)
-            + (W_POSITION + W_OPENING * named**2) / (1 + row.position / 3)
-            - (W_OPENING * named**2 if e.heading else 0.0)
+            + (1 - opening) * (W_SECTION * above.paragraph_body if above else 0.0)
+            + (1 - opening) * W_BM25 * (row.bm25 / best_bm25 if best_bm25 < 0 else 0.0)
+            + (W_POSITION + W_OPENING * opening) / (1 + row.position / 3)
+            - (W_OPENING * opening if e.heading else 0.0)
         )
         by_post[row.post_id].append((within, e))
 

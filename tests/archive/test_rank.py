@@ -130,6 +130,31 @@ def test_a_speakers_name_in_a_transcript_label_is_not_what_the_paragraph_says():
     assert ranked[0].row.position == 49
 
 
+def test_a_query_that_only_names_the_post_shows_how_it_opens():
+    def at(position, text, bm25):
+        return ParagraphRow(100 + position, 1, position, text, bm25)
+
+    rows = [
+        at(0, "Work done for our MATS Sprint project, mentored by Neel Nanda", 0.0),
+        at(
+            2,
+            "TL;DR: We improved the original Activation Oracle training regime on rollouts.",
+            -10.8,
+        ),
+        at(4, "Why activation oracles are hard", -12.0),
+        at(
+            5,
+            "In Current activation oracles are hard to use, Arya shows where they fail us.",
+            -11.7,
+        ),
+    ]
+    concepts = [concept("activation"), concept("oracles", oracle=0.85)]
+    posts = {1: post(1, "Building Better Activation Oracles")}
+    ledes = {1: rows[0].text}
+    ranked = rank(parse_query("activation oracles"), concepts, rows, posts, ledes)
+    assert ranked[0].row.position == 2  # not the section under a heading that repeats the title
+
+
 def test_heading_shapes():
     assert looks_like_heading("Brainstorming")
     assert looks_like_heading("13. The Art of the Jailbreak. We use the term generously.")
