@@ -27,7 +27,7 @@ async def test_search_answers_privately_with_linked_titles_dates_and_bold_excerp
     assert top["title"] == "1. Building Better Activation Oracles"
     assert top["url"].startswith(ORACLES_URL) and "#:~:text=" in top["url"]
     assert re.search(r"<t:\d+:D>", top["description"])  # a Discord timestamp
-    assert re.search(r"\*\*activation\*\* \*\*oracles\*\*", top["description"], re.I)
+    assert re.search(r"\*\*activation\*\* \*\*oracles?\*\*", top["description"], re.I)
     assert top["footer"]["text"].startswith("paragraph ")
     assert reply.allowed_mentions == {"parse": []}
 
