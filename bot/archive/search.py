@@ -143,6 +143,8 @@ class Searcher:
         the query's other words, best first, or, with no other words (or none found), how it
         opens. Filters and sort do not apply: the link is more explicit than either."""
         posts = await self.archive.get_posts(post_ids)
+        openings = await self.archive.opening_paragraphs(post_ids, OPENING_PARAGRAPHS)
+        openings.sort(key=lambda row: row.position)
         ranked: list[Scored] = []
         if not parsed.empty:
             estimate = await self.archive.paragraph_estimate()
@@ -151,11 +153,9 @@ class Searcher:
             rows = []
             for post_id in post_ids if forms else ():
                 rows += await self.archive.match_paragraphs_in_post(forms, post_id, CANDIDATES)
-            ledes = await self.archive.opening_paragraphs(post_ids, 1)
-            ranked = rank(parsed, concepts, rows, posts, {row.post_id: row.text for row in ledes})
+            ledes = {row.post_id: row.text for row in openings if row.position == 0}
+            ranked = rank(parsed, concepts, rows, posts, ledes)
         if not ranked:
-            openings = await self.archive.opening_paragraphs(post_ids, OPENING_PARAGRAPHS)
-            openings.sort(key=lambda row: row.position)
             for post_id in post_ids:  # its first paragraph that is more than a heading
                 if own := [row for row in openings if row.post_id == post_id]:
                     row = next((r for r in own if not looks_like_heading(r.text)), own[0])
