@@ -24,6 +24,7 @@ from typing import Any, Literal
 
 import aiosqlite
 
+from . import vocabulary
 from .migrations import MIGRATIONS
 from .models import (
     Post,
@@ -151,6 +152,7 @@ class Archive:
         try:
             await writer.execute(f"PRAGMA cache_size = -{WRITER_CACHE_KB}")  # bulk ingests
             await _migrate(writer, path)
+            await vocabulary.prepare(writer)
             reader = await _connect(path, journal)
             await reader.execute(f"PRAGMA cache_size = -{READER_CACHE_KB}")  # hot index pages
         except BaseException:
@@ -253,8 +255,7 @@ class Archive:
             finally:
                 await run.indexed()
             if run.text_changed:
-                await db.execute("DELETE FROM vocabulary")
-                await db.execute(_REFRESH_VOCABULARY)
+                await vocabulary.apply(db, rebuild=run.rebuild_vocabulary)
         report.warnings[:0] = document.warnings  # complete now that every post has been read
         report.seconds = time.perf_counter() - started
         log.info(
@@ -602,15 +603,6 @@ class Archive:
 
 # --- ingestion ---------------------------------------------------------------------------------
 
-_REFRESH_VOCABULARY = """
-    INSERT INTO vocabulary (term, paragraphs, titles)
-    SELECT term, sum(paragraphs), sum(titles) FROM (
-        SELECT term, doc AS paragraphs, 0 AS titles FROM paragraphs_vocab
-        UNION ALL
-        SELECT term, 0, doc FROM posts_vocab
-    ) GROUP BY term
-"""
-
 INGEST_BATCH = 500  # posts looked up and written per round trip to the database thread
 _MERGE_COLUMNS = "id, guid, url, title, title_key, author, published, authority, body_hash"
 
@@ -631,13 +623,22 @@ class _Ingestion:
         self.next_post_id = 0
         self.next_paragraph_id = 0
         self.known = _KnownPosts()
-        self.text_changed = False  # whether the vocabulary table must be rebuilt
+        self.text_changed = False  # whether the vocabulary table needs bringing up to date
+        # The paragraphs the archive held at the start. An ingest writing more than that rebuilds
+        # the vocabulary at its end (cheaper than recording every change); a smaller one records
+        # its changes (see vocabulary.py).
+        self.paragraphs_before = 0
         # Writes waiting for the end of the batch.
         self.new_posts: dict[int, tuple[Any, ...]] = {}
         self.paragraphs: list[tuple[int, int, int, str]] = []
         self.links: list[tuple[int, int]] = []
         # The last batch's full-text indexing, still running in the database thread.
-        self.indexing: asyncio.Future[Any] | None = None
+        self.indexing: list[asyncio.Future[Any]] = []
+
+    @property
+    def rebuild_vocabulary(self) -> bool:
+        """Whether this ingest has written enough to rebuild the vocabulary rather than patch it."""
+        return self.report.paragraphs >= self.paragraphs_before
 
     @classmethod
     async def begin(
@@ -662,6 +663,7 @@ class _Ingestion:
         ) as cursor:
             (posts,), (paragraphs,) = await cursor.fetchall()
         run.next_post_id, run.next_paragraph_id = posts + 1, paragraphs + 1
+        run.paragraphs_before = paragraphs  # the highest id: close enough, and instant
         return run
 
     async def ingest_batch(self, posts: Sequence[Post]) -> None:
@@ -672,6 +674,7 @@ class _Ingestion:
             existing = self.known.find(guid, post.url, title_key(post.title), post.published)
             if existing is None:
                 row = self._new_row(post, guid, body_hash)
+                self.text_changed = True  # its title and author join the vocabulary
                 self.known.add(row)
                 self.new_posts[row["id"]] = tuple(row[column] for column in _NEW_POST_COLUMNS)
                 self._add_paragraphs(row["id"], post.paragraphs)
@@ -702,6 +705,11 @@ class _Ingestion:
                 f"VALUES ({', '.join('?' * len(_NEW_POST_COLUMNS))})",
                 self.new_posts.values(),
             )
+            if not self.rebuild_vocabulary:
+                title, author = _NEW_POST_COLUMNS.index("title"), _NEW_POST_COLUMNS.index("author")
+                await vocabulary.titles_changed(
+                    db, added=((row[title], row[author]) for row in self.new_posts.values())
+                )
         if self.paragraphs:
             await db.executemany(
                 "INSERT INTO paragraphs (id, post_id, position, text) VALUES (?, ?, ?, ?)",
@@ -712,21 +720,27 @@ class _Ingestion:
                 "INSERT OR IGNORE INTO post_sources (post_id, source_id) VALUES (?, ?)", self.links
             )
         if self.paragraphs:
-            self.indexing = asyncio.ensure_future(
-                db.execute(
+            first, last = self.paragraphs[0][0], self.paragraphs[-1][0]
+            statements = [
+                (
                     "INSERT INTO paragraphs_fts (rowid, text) "
                     "SELECT id, text FROM paragraphs WHERE id BETWEEN ? AND ?",
-                    (self.paragraphs[0][0], self.paragraphs[-1][0]),
+                    (first, last),
                 )
-            )
-            await asyncio.sleep(0)  # lets the statement reach the database thread's queue
+            ]
+            if not self.rebuild_vocabulary:
+                statements.append(vocabulary.added_paragraphs(first, last))
+            self.indexing = [asyncio.ensure_future(db.execute(*each)) for each in statements]
+            await asyncio.sleep(0)  # lets the statements reach the database thread's queue
         self.new_posts, self.paragraphs, self.links = {}, [], []
 
     async def indexed(self) -> None:
-        """Wait for the pending FTS write, raising its error if it failed."""
-        if self.indexing is not None:
-            pending, self.indexing = self.indexing, None
-            await pending
+        """Wait for the pending FTS writes, raising the first error if one failed."""
+        pending, self.indexing = self.indexing, []
+        outcomes = await asyncio.gather(*pending, return_exceptions=True)
+        for outcome in outcomes:
+            if isinstance(outcome, BaseException):
+                raise outcome
 
     async def _load_candidates(self, posts: Sequence[Post]) -> None:
         """Fetch the stored posts any of these could be a copy of into the in-memory index."""
@@ -779,13 +793,24 @@ class _Ingestion:
         changes = await self._merge(existing, post, guid)
         if self.authority >= existing["authority"] and body_hash != existing["body_hash"]:
             changes.update(authority=self.authority, body_hash=body_hash)
+            if not self.rebuild_vocabulary:
+                await vocabulary.removing_paragraphs(self.db, existing["id"])
             # The delete trigger removes the old rows from the FTS index.
             await self.db.execute("DELETE FROM paragraphs WHERE post_id = ?", (existing["id"],))
             self._add_paragraphs(existing["id"], post.paragraphs)
         if not changes:
             self.report.unchanged += 1
             return
-        self.text_changed |= bool(changes.keys() & {"title", "author"})
+        if changes.keys() & {"title", "author"}:
+            self.text_changed = True
+            if not self.rebuild_vocabulary:
+                title = changes.get("title", existing["title"])
+                author = changes.get("author", existing["author"])
+                await vocabulary.titles_changed(
+                    self.db,
+                    added=[(title, author)],
+                    removed=[(existing["title"], existing["author"])],
+                )
         changes["updated_at"] = self.now
         assignments = ", ".join(f"{column} = ?" for column in changes)
         await self.db.execute(

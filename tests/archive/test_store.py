@@ -283,3 +283,62 @@ async def test_a_build_that_fails_leaves_nothing_and_never_replaces_a_file(tmp_p
     with pytest.raises(ArchiveError, match="already exists"):
         async with Archive.building(path):
             pass
+
+
+async def vocabulary_rows(archive: Archive) -> dict[str, tuple[int, int]]:
+    async with archive.reader.execute("SELECT term, paragraphs, titles FROM vocabulary") as cur:
+        return {term: (paragraphs, titles) for term, paragraphs, titles in await cur.fetchall()}
+
+
+async def rebuilt_vocabulary(archive: Archive) -> dict[str, tuple[int, int]]:
+    """What the vocabulary table holds when counted afresh from FTS5's own indexes."""
+    async with archive.reader.execute(
+        """
+        SELECT term, sum(paragraphs), sum(titles) FROM (
+            SELECT term, doc AS paragraphs, 0 AS titles FROM paragraphs_vocab
+            UNION ALL SELECT term, 0, doc FROM posts_vocab
+        ) GROUP BY term
+        """
+    ) as cursor:
+        return {term: (paragraphs, titles) for term, paragraphs, titles in await cursor.fetchall()}
+
+
+async def test_small_ingests_keep_the_vocabulary_equal_to_a_recount(archive):
+    """A small ingest into a larger archive patches the vocabulary instead of recounting it;
+    after additions, replaced bodies, new titles and authors, and a rolled-back ingest, the
+    patched table must equal what FTS5 counts."""
+    bulk = [
+        a_post(
+            f"Café post {n}", guid=f"g{n}", paragraphs=(f"alpha beta {n}", "gamma"), author="Ann"
+        )
+        for n in range(40)
+    ]
+    await archive.ingest(doc(*bulk))  # into an empty archive: rebuilt
+    assert await vocabulary_rows(archive) == await rebuilt_vocabulary(archive)
+
+    await archive.ingest(
+        doc(
+            a_post("Café post 1", guid="g1", paragraphs=("delta only",), author="Bo Zed"),
+            a_post("Renamed entirely", guid="g2", paragraphs=("alpha beta 2", "gamma")),
+            a_post("Brand new naïve post", guid="new", paragraphs=("epsilon", "alpha")),
+            kind="feed",
+        )
+    )
+    patched = await vocabulary_rows(archive)
+    assert patched == await rebuilt_vocabulary(archive)
+    assert patched["naive"] == (0, 1) and patched["delta"] == (1, 0) and patched["zed"] == (0, 1)
+    assert patched["gamma"] == (39, 0)  # one post no longer has it
+
+    await archive._writer.execute(
+        "CREATE TRIGGER boom BEFORE INSERT ON paragraphs WHEN new.text = 'boom' "
+        "BEGIN SELECT RAISE(ABORT, 'injected failure'); END"
+    )
+    with pytest.raises(sqlite3.IntegrityError):
+        await archive.ingest(
+            doc(a_post("Doomed", guid="d", paragraphs=("zeta", "boom")), kind="feed")
+        )
+    await archive._writer.execute("DROP TRIGGER boom")
+    await archive.ingest(doc(a_post("After", guid="a", paragraphs=("eta",)), kind="feed"))
+    patched = await vocabulary_rows(archive)
+    assert patched == await rebuilt_vocabulary(archive)
+    assert "zeta" not in patched and "doomed" not in patched
