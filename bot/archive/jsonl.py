@@ -1,7 +1,10 @@
 """JSON Lines import/export: one post per line, for backups, migrations and bulk loads.
 
 Each line is an object with `title`, `url`, `guid`, `author`, `published` (ISO-8601) and either
-`paragraphs` (a list of strings) or `html`. Only `title` and a body are required.
+`paragraphs` (a list of strings) or `html`. Only `title` and a body are required. Posts from a
+forum also carry `coauthors` and `tags` (lists of strings), `karma` and `comments` (integers), `af`
+(true for Alignment Forum posts) and `link_url` (a linkpost's link); export writes these only when
+they are known.
 """
 
 from __future__ import annotations
@@ -88,6 +91,9 @@ def post_from_json(record: Any) -> Post:
         paragraphs = tuple(html_to_paragraphs(_optional_str(record, "html") or ""))
     if not paragraphs:
         raise ValueError(f"{title!r} has no body ('paragraphs' or 'html')")
+    af = record.get("af")
+    if af is not None and not isinstance(af, bool):
+        raise ValueError("'af' must be true or false")
     return Post(
         title=title,
         paragraphs=paragraphs,
@@ -95,19 +101,35 @@ def post_from_json(record: Any) -> Post:
         url=_optional_str(record, "url"),
         guid=_optional_str(record, "guid"),
         author=clean_text(_optional_str(record, "author") or "") or None,
+        coauthors=_names(record, "coauthors"),
+        tags=_names(record, "tags"),
+        karma=_optional_int(record, "karma"),
+        comments=_optional_int(record, "comments"),
+        af=af,
+        link_url=_optional_str(record, "link_url"),
     )
 
 
 def post_to_json(post: Post) -> dict[str, Any]:
-    """The JSONL record of a post."""
-    return {
+    """The JSONL record of a post (forum fields only when known)."""
+    record: dict[str, Any] = {
         "title": post.title,
         "url": post.url,
         "guid": post.guid,
         "author": post.author,
         "published": isoformat(post.published),
-        "paragraphs": list(post.paragraphs),
     }
+    optional = {
+        "coauthors": list(post.coauthors),
+        "tags": list(post.tags),
+        "karma": post.karma,
+        "comments": post.comments,
+        "af": post.af,
+        "link_url": post.link_url,
+    }
+    record.update((key, value) for key, value in optional.items() if value not in (None, []))
+    record["paragraphs"] = list(post.paragraphs)
+    return record
 
 
 def write_jsonl(posts: Iterable[Post], out: TextIO) -> int:
@@ -126,6 +148,24 @@ def _optional_str(record: dict[str, Any], key: str) -> str | None:
     if not isinstance(value, str):
         raise ValueError(f"{key!r} must be a string")
     return value.strip() or None
+
+
+def _optional_int(record: dict[str, Any], key: str) -> int | None:
+    value = record.get(key)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError(f"{key!r} must be a whole number")
+    return value
+
+
+def _names(record: dict[str, Any], key: str) -> tuple[str, ...]:
+    value = record.get(key)
+    if value is None:
+        return ()
+    if not isinstance(value, list) or not all(isinstance(name, str) for name in value):
+        raise ValueError(f"{key!r} must be a list of strings")
+    return tuple(name for name in map(clean_text, value) if name)
 
 
 def _parse_time(value: str | None) -> datetime | None:

@@ -173,4 +173,27 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX outbox_waiting ON outbox(subscription_id, state)
         WHERE state IN ('pending', 'claimed');
     """,
+    # 4: what a forum (ForumMagnum's GraphQL API) knows of a post, and where a resumable source
+    # (a forum backfill, a feed's archive pages) continues, with how its last sync went.
+    """
+    ALTER TABLE posts ADD COLUMN coauthors TEXT;        -- newline-separated display names
+    ALTER TABLE posts ADD COLUMN karma INTEGER;         -- the forum's baseScore when last fetched
+    ALTER TABLE posts ADD COLUMN comments INTEGER;      -- commentCount when last fetched
+    ALTER TABLE posts ADD COLUMN af INTEGER;            -- 1: also an Alignment Forum post
+    ALTER TABLE posts ADD COLUMN link_url TEXT;         -- a linkpost's external link
+    CREATE INDEX posts_karma ON posts(karma) WHERE karma IS NOT NULL;
+
+    CREATE TABLE post_tags (
+        post_id INTEGER NOT NULL REFERENCES posts(id) ON DELETE CASCADE,
+        tag TEXT NOT NULL,
+        PRIMARY KEY (post_id, tag)
+    ) WITHOUT ROWID;
+    CREATE INDEX post_tags_tag ON post_tags(tag);
+
+    ALTER TABLE sources ADD COLUMN cursor TEXT;         -- JSON, written with each page it covers
+    ALTER TABLE sources ADD COLUMN sync_started INTEGER;    -- unix seconds
+    ALTER TABLE sources ADD COLUMN sync_finished INTEGER;
+    ALTER TABLE sources ADD COLUMN sync_outcome TEXT;   -- ok | stopped | failed | blocked
+    ALTER TABLE sources ADD COLUMN sync_message TEXT;   -- what it did, or why it stopped
+    """,
 )

@@ -25,6 +25,13 @@ class Post:
     url: str | None = None
     guid: str | None = None
     author: str | None = None
+    # What a forum knows besides (see forum/records.py); feeds and dumps leave them empty.
+    coauthors: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+    karma: int | None = None
+    comments: int | None = None
+    af: bool | None = None  # also on the Alignment Forum
+    link_url: str | None = None  # a linkpost's external link
 
     def __post_init__(self) -> None:
         if self.published is not None and self.published.tzinfo is None:
@@ -36,7 +43,7 @@ class SourceDocument:
     """What a parser made of one source: its posts, in source order, and what it had to skip."""
 
     location: str
-    kind: str  # "dump" | "feed" | "jsonl"
+    kind: str  # "dump" | "feed" | "jsonl" | "forum"
     posts: Iterable[Post]  # a list, or (a large JSONL import) an iterator read while ingesting
     title: str | None = None
     warnings: list[str] = field(default_factory=list)
@@ -53,6 +60,19 @@ class StoredPost:
     author: str | None
     published: datetime | None
     paragraph_count: int = 0
+    coauthors: tuple[str, ...] = ()
+    karma: int | None = None
+    comments: int | None = None
+    af: bool | None = None
+    link_url: str | None = None
+
+    @property
+    def authors(self) -> str | None:
+        """The author and coauthors as one line ("Ann, Bo and Cy"), or None when unknown."""
+        names = [name for name in (self.author, *self.coauthors) if name]
+        if len(names) <= 1:
+            return names[0] if names else None
+        return ", ".join(names[:-1]) + " and " + names[-1]
 
     @property
     def link(self) -> str:

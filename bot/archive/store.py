@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 import aiosqlite
 
@@ -38,10 +39,11 @@ from .text import title_key
 
 log = logging.getLogger(__name__)
 
-# Which source kinds may overwrite a post's body. A live feed carries the full HTML and real links;
-# a JSONL backup is whatever was exported; the dump is a lossy text copy. A lower rank only fills in
-# what is missing, so re-ingesting the dump after the feed never reverts the feed's text.
-AUTHORITY = {"dump": 0, "jsonl": 1, "feed": 2}
+# Which source kinds may overwrite a post's body. A forum's API is the post itself, with karma, tags
+# and coauthors; a live feed carries the full HTML and real links; a JSONL backup is whatever was
+# exported; the dump is a lossy text copy. A lower rank only fills in what is missing, so
+# re-ingesting the dump after the feed never reverts the feed's text, nor the feed the forum's.
+AUTHORITY = {"dump": 0, "jsonl": 1, "feed": 2, "forum": 3}
 SAME_POST_WINDOW = 24 * 3600  # titles match only if published within a day of each other
 WRITER_CACHE_KB = 64 * 1024  # the writer's page cache: index B-trees stay in memory while ingesting
 READER_CACHE_KB = 48 * 1024  # the reader's: the index pages searches keep touching
@@ -81,6 +83,17 @@ class SourceStats:
     title: str | None
     posts: int
     last_ingested: datetime | None
+    sync: SyncStatus | None = None  # resumable sources (forums, feed archives) only
+
+
+@dataclass(frozen=True, slots=True)
+class SyncStatus:
+    """How the last run of a resumable source went (see Archive.record_sync)."""
+
+    started: datetime | None
+    finished: datetime | None  # None while a run is under way (or was killed)
+    outcome: str | None  # ok | stopped | failed | blocked
+    message: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,8 +131,10 @@ class Filters:
         clauses: list[str] = []
         params: list[Any] = []
         if self.author:
-            clauses.append("posts.author LIKE ? ESCAPE '\\'")
-            params.append("%" + _like_escape(self.author.strip()) + "%")
+            clauses.append(
+                "(posts.author LIKE ? ESCAPE '\\' OR posts.coauthors LIKE ? ESCAPE '\\')"
+            )
+            params += ["%" + _like_escape(self.author.strip()) + "%"] * 2
         if self.after is not None:
             clauses.append("posts.published >= ?")
             params.append(to_timestamp(self.after))
@@ -129,7 +144,10 @@ class Filters:
         return " AND ".join(clauses), params
 
 
-_POST_COLUMNS = "posts.id, posts.title, posts.url, posts.guid, posts.author, posts.published"
+_POST_COLUMNS = (
+    "posts.id, posts.title, posts.url, posts.guid, posts.author, posts.published, "
+    "posts.coauthors, posts.karma, posts.comments, posts.af, posts.link_url"
+)
 
 
 class Archive:
@@ -235,11 +253,14 @@ class Archive:
         document: SourceDocument,
         *,
         progress: Callable[[int], None] | None = None,
+        cursor: str | None = None,
     ) -> IngestReport:
         """Add or update the document's posts, all or nothing.
 
         A post already in the archive (same guid, same URL, or same title published within a day)
-        is merged into the existing row rather than added twice.
+        is merged into the existing row rather than added twice. `cursor` (a resumable source's
+        position after this document) is stored in the same transaction: a page and the cursor
+        past it are committed together or not at all.
         """
         started = time.perf_counter()
         report = IngestReport(document.location)
@@ -256,6 +277,10 @@ class Archive:
                 await run.indexed()
             if run.text_changed:
                 await vocabulary.apply(db, rebuild=run.rebuild_vocabulary)
+            if cursor is not None:
+                await db.execute(
+                    "UPDATE sources SET cursor = ? WHERE id = ?", (cursor, run.source_id)
+                )
         report.warnings[:0] = document.warnings  # complete now that every post has been read
         report.seconds = time.perf_counter() - started
         log.info(
@@ -268,6 +293,49 @@ class Archive:
             report.seconds,
         )
         return report
+
+    # --- resumable sources (forum backfills, feed archives) -----------------------------------
+
+    async def source_cursor(self, location: str) -> str | None:
+        """The cursor a resumable source stored with its last committed page, if any."""
+        async with self._reader.execute(
+            "SELECT cursor FROM sources WHERE location = ?", (location,)
+        ) as cursor:
+            row = await cursor.fetchone()
+        return None if row is None else row[0]
+
+    async def record_sync(
+        self,
+        location: str,
+        kind: str,
+        *,
+        started: datetime,
+        finished: datetime | None = None,
+        outcome: str | None = None,
+        message: str | None = None,
+    ) -> None:
+        """Note that a run of a resumable source began (no `finished`) or how it ended."""
+        async with self.transaction() as db:
+            await db.execute(
+                """
+                INSERT INTO sources (location, kind, sync_started, sync_finished, sync_outcome,
+                                     sync_message)
+                VALUES (?, ?, ?, ?, ?, ?)
+                ON CONFLICT (location) DO UPDATE SET
+                    sync_started = excluded.sync_started,
+                    sync_finished = excluded.sync_finished,
+                    sync_outcome = excluded.sync_outcome,
+                    sync_message = excluded.sync_message
+                """,
+                (
+                    location,
+                    kind,
+                    to_timestamp(started),
+                    to_timestamp(finished),
+                    outcome,
+                    message,
+                ),
+            )
 
     # --- reading -------------------------------------------------------------------------------
 
@@ -293,14 +361,27 @@ class Archive:
         async with db.execute(
             """
             SELECT sources.location, sources.kind, sources.title, sources.last_ingested_at,
-                   count(post_sources.post_id)
-            FROM sources LEFT JOIN post_sources ON post_sources.source_id = sources.id
-            GROUP BY sources.id ORDER BY sources.id
+                   (SELECT count(*) FROM post_sources WHERE source_id = sources.id),
+                   sync_started, sync_finished, sync_outcome, sync_message
+            FROM sources ORDER BY sources.id
             """
         ) as cursor:
             sources = [
-                SourceStats(location, kind, title, count, from_timestamp(ingested))
-                for location, kind, title, ingested, count in await cursor.fetchall()
+                SourceStats(
+                    location,
+                    kind,
+                    title,
+                    count,
+                    from_timestamp(ingested),
+                    None
+                    if started is None
+                    else SyncStatus(
+                        from_timestamp(started), from_timestamp(finished), outcome, message
+                    ),
+                )
+                for location, kind, title, ingested, count, started, finished, outcome, message in (
+                    await cursor.fetchall()
+                )
             ]
         size = sum(
             candidate.stat().st_size
@@ -318,10 +399,12 @@ class Archive:
         )
 
     async def iter_posts(self) -> AsyncIterator[Post]:
-        """Every post with its paragraphs, oldest first, streamed (for export)."""
+        """Every post with its paragraphs and tags, oldest first, streamed (for export)."""
         cursor = await self._reader.execute(
             f"""
-            SELECT {_POST_COLUMNS}, paragraphs.text
+            SELECT {_POST_COLUMNS},
+                   (SELECT group_concat(tag, char(10)) FROM post_tags WHERE post_id = posts.id),
+                   paragraphs.text
             FROM posts JOIN paragraphs ON paragraphs.post_id = posts.id
             ORDER BY posts.published IS NULL, posts.published, posts.id, paragraphs.position
             """
@@ -333,8 +416,8 @@ class Archive:
             if current is not None and row[0] != current[0]:
                 yield _post_from_row(current, texts)
                 texts = []
-            current = tuple(row)[:6]
-            texts.append(row[6])
+            current = tuple(row)[:-1]
+            texts.append(row[-1])
         await cursor.close()
         if current is not None:
             yield _post_from_row(current, texts)
@@ -604,7 +687,12 @@ class Archive:
 # --- ingestion ---------------------------------------------------------------------------------
 
 INGEST_BATCH = 500  # posts looked up and written per round trip to the database thread
-_MERGE_COLUMNS = "id, guid, url, title, title_key, author, published, authority, body_hash"
+_META_COLUMNS = ("coauthors", "karma", "comments", "af", "link_url")  # what forums add
+_MERGE_COLUMNS = (
+    "id, guid, url, title, title_key, author, published, authority, body_hash, "
+    + ", ".join(_META_COLUMNS)
+    + ", (SELECT group_concat(tag, char(10)) FROM post_tags WHERE post_id = posts.id) AS tags"
+)
 
 
 class _Ingestion:
@@ -630,6 +718,7 @@ class _Ingestion:
         self.paragraphs_before = 0
         # Writes waiting for the end of the batch.
         self.new_posts: dict[int, tuple[Any, ...]] = {}
+        self.tags: list[tuple[int, str]] = []  # of the new posts
         self.paragraphs: list[tuple[int, int, int, str]] = []
         self.links: list[tuple[int, int]] = []
         # The last batch's full-text indexing, still running in the database thread.
@@ -715,6 +804,8 @@ class _Ingestion:
                 "INSERT INTO paragraphs (id, post_id, position, text) VALUES (?, ?, ?, ?)",
                 self.paragraphs,
             )
+        if self.tags:
+            await db.executemany("INSERT INTO post_tags (post_id, tag) VALUES (?, ?)", self.tags)
         if self.links:
             await db.executemany(
                 "INSERT OR IGNORE INTO post_sources (post_id, source_id) VALUES (?, ?)", self.links
@@ -732,7 +823,7 @@ class _Ingestion:
                 statements.append(vocabulary.added_paragraphs(first, last))
             self.indexing = [asyncio.ensure_future(db.execute(*each)) for each in statements]
             await asyncio.sleep(0)  # lets the statements reach the database thread's queue
-        self.new_posts, self.paragraphs, self.links = {}, [], []
+        self.new_posts, self.tags, self.paragraphs, self.links = {}, [], [], []
 
     async def indexed(self) -> None:
         """Wait for the pending FTS writes, raising the first error if one failed."""
@@ -771,7 +862,10 @@ class _Ingestion:
             "body_hash": body_hash,
             "first_seen": self.now,
             "updated_at": self.now,
+            **_meta(post),
+            "tags": _joined(post.tags),
         }
+        self.tags.extend((row["id"], tag) for tag in dict.fromkeys(post.tags))
         self.next_post_id += 1
         return row
 
@@ -791,6 +885,11 @@ class _Ingestion:
     ) -> None:
         """Merge another copy of a stored post into it; count it as updated or unchanged."""
         changes = await self._merge(existing, post, guid)
+        if "tags" in changes:
+            await self._replace_tags(existing["id"], post.tags)
+            existing["tags"] = changes.pop("tags")
+            if not changes:
+                changes["updated_at"] = self.now  # the tags changed: the post did
         if self.authority >= existing["authority"] and body_hash != existing["body_hash"]:
             changes.update(authority=self.authority, body_hash=body_hash)
             if not self.rebuild_vocabulary:
@@ -829,7 +928,15 @@ class _Ingestion:
                 changes.update(title=post.title, title_key=title_key(post.title))
             if post.author and post.author != existing["author"]:
                 changes["author"] = post.author
-            if post.url and post.url != existing["url"]:
+            if (
+                post.url
+                and post.url != existing["url"]
+                and (
+                    self.authority > existing["authority"] or _same_site(post.url, existing["url"])
+                )
+            ):
+                # A new slug on the same site; but the Alignment Forum's copy of a LessWrong post
+                # (the same post) does not move it to alignmentforum.org and back at each sync.
                 changes["url"] = post.url
         else:
             if post.author and not existing["author"]:
@@ -838,6 +945,17 @@ class _Ingestion:
                 changes["url"] = post.url
         if guid and not existing["guid"]:
             changes["guid"] = guid
+        higher = self.authority >= existing["authority"]
+        for column, value in _meta(post).items():
+            if (
+                value is not None
+                and value != existing[column]
+                and (higher or existing[column] is None)
+            ):
+                changes[column] = value
+        tags = _joined(post.tags)
+        if tags and tags != existing["tags"] and (higher or not existing["tags"]):
+            changes["tags"] = tags
         # A post re-dated by its feed (LessWrong re-dates posts crossing a karma threshold) keeps
         # the date it was first archived with; only a missing date is filled in.
         if post.published is not None and existing["published"] is None:
@@ -850,6 +968,13 @@ class _Ingestion:
                 )
                 del changes[column]
         return changes
+
+    async def _replace_tags(self, post_id: int, tags: Sequence[str]) -> None:
+        await self.db.execute("DELETE FROM post_tags WHERE post_id = ?", (post_id,))
+        await self.db.executemany(
+            "INSERT INTO post_tags (post_id, tag) VALUES (?, ?)",
+            [(post_id, tag) for tag in dict.fromkeys(tags)],
+        )
 
     async def _taken(self, column: str, value: str, post_id: int) -> bool:
         """Whether another post, stored or about to be, already has this guid or URL."""
@@ -874,6 +999,7 @@ _NEW_POST_COLUMNS = (
     "body_hash",
     "first_seen",
     "updated_at",
+    *_META_COLUMNS,
 )
 
 
@@ -1021,6 +1147,25 @@ def _batches(posts: Iterable[Post], size: int) -> Iterator[list[Post]]:
         yield batch
 
 
+def _meta(post: Post) -> dict[str, Any]:
+    """The forum's columns of a post, as stored (None where the source does not say)."""
+    return {
+        "coauthors": _joined(post.coauthors),
+        "karma": post.karma,
+        "comments": post.comments,
+        "af": None if post.af is None else int(post.af),
+        "link_url": post.link_url,
+    }
+
+
+def _joined(names: Sequence[str]) -> str | None:
+    return "\n".join(dict.fromkeys(names)) or None
+
+
+def _same_site(url: str, other: str | None) -> bool:
+    return other is None or urlsplit(url).netloc.lower() == urlsplit(other).netloc.lower()
+
+
 def _body_hash(paragraphs: Sequence[str]) -> str:
     return hashlib.blake2b("\x1f".join(paragraphs).encode(), digest_size=16).hexdigest()
 
@@ -1030,10 +1175,41 @@ def _like_escape(text: str) -> str:
 
 
 def _stored_post(row: Sequence[Any]) -> StoredPost:
-    post_id, title, url, guid, author, published, count = row
-    return StoredPost(post_id, title, url, guid, author, from_timestamp(published), count)
+    post_id, title, url, guid, author, published, coauthors, karma, comments, af, link, count = row
+    return StoredPost(
+        post_id,
+        title,
+        url,
+        guid,
+        author,
+        from_timestamp(published),
+        count,
+        coauthors=_names(coauthors),
+        karma=karma,
+        comments=comments,
+        af=None if af is None else bool(af),
+        link_url=link,
+    )
 
 
 def _post_from_row(row: Sequence[Any], texts: list[str]) -> Post:
-    _, title, url, guid, author, published = row
-    return Post(title, tuple(texts), from_timestamp(published), url=url, guid=guid, author=author)
+    _, title, url, guid, author, published, coauthors, karma, comments, af, link, tags = row
+    return Post(
+        title,
+        tuple(texts),
+        from_timestamp(published),
+        url=url,
+        guid=guid,
+        author=author,
+        coauthors=_names(coauthors),
+        tags=_names(tags),
+        karma=karma,
+        comments=comments,
+        af=None if af is None else bool(af),
+        link_url=link,
+    )
+
+
+def _names(joined: str | None) -> tuple[str, ...]:
+    """A newline-joined column (coauthors, tags) as a tuple."""
+    return tuple(joined.split("\n")) if joined else ()

@@ -1,3 +1,4 @@
+import dataclasses
 import sqlite3
 from datetime import UTC, datetime, timedelta
 
@@ -342,3 +343,78 @@ async def test_small_ingests_keep_the_vocabulary_equal_to_a_recount(archive):
     patched = await vocabulary_rows(archive)
     assert patched == await rebuilt_vocabulary(archive)
     assert "zeta" not in patched and "doomed" not in patched
+
+
+async def test_a_forum_copy_enriches_the_post_and_outranks_the_feed(archive):
+    await archive.ingest(
+        doc(a_post("Oracles", guid="abcdefghijklmnopq", paragraphs=("feed text",)), kind="feed")
+    )
+    forum = a_post(
+        "Oracles",
+        guid="abcdefghijklmnopq",
+        url="https://www.lesswrong.com/posts/abcdefghijklmnopq/oracles",
+        paragraphs=("forum text",),
+        author="Ann",
+        coauthors=("Bo", "Cy"),
+        tags=("AI", "Interpretability"),
+        karma=42,
+        comments=7,
+        af=True,
+        link_url="https://example.org/paper",
+    )
+    report = await archive.ingest(doc(forum, kind="forum", location="forum:https://lw"))
+    assert (report.new, report.updated) == (0, 1)
+    [stored] = (await archive.get_posts(report.post_ids)).values()
+    assert (stored.karma, stored.comments, stored.af, stored.coauthors) == (
+        42,
+        7,
+        True,
+        ("Bo", "Cy"),
+    )
+    assert stored.authors == "Ann, Bo and Cy"
+    assert stored.link_url == "https://example.org/paper"
+
+    # The feed's copy comes again: it may not revert the forum's text or metadata.
+    again = a_post("Oracles", guid="abcdefghijklmnopq", paragraphs=("feed text",), author="X")
+    await archive.ingest(doc(again, kind="feed"))
+    [post] = [p async for p in archive.iter_posts()]
+    assert post.paragraphs == ("forum text",)
+    assert (post.author, post.karma, post.tags) == ("Ann", 42, ("AI", "Interpretability"))
+
+    # A later forum fetch updates karma and tags in place.
+    newer = dataclasses.replace(forum, karma=50, tags=("AI",))
+    report = await archive.ingest(doc(newer, kind="forum", location="forum:https://lw"))
+    assert report.updated == 1
+    [post] = [p async for p in archive.iter_posts()]
+    assert (post.karma, post.tags) == (50, ("AI",))
+    assert (await archive.ingest(doc(newer, kind="forum", location="forum:https://lw"))).unchanged
+
+
+async def test_the_alignment_forum_copy_does_not_move_a_lesswrong_post(archive):
+    lw = a_post(
+        "Risks",
+        guid="FkgsxrGf3QxhfLWHG",
+        url="https://www.lesswrong.com/posts/FkgsxrGf3QxhfLWHG/risks",
+    )
+    af = dataclasses.replace(lw, url="https://www.alignmentforum.org/posts/FkgsxrGf3QxhfLWHG/risks")
+    await archive.ingest(doc(lw, kind="forum", location="forum:lw"))
+    await archive.ingest(doc(af, kind="forum", location="forum:af"))
+    renamed = dataclasses.replace(lw, url="https://www.lesswrong.com/posts/FkgsxrGf3QxhfLWHG/new")
+    await archive.ingest(doc(renamed, kind="forum", location="forum:lw"))
+    [post] = [p async for p in archive.iter_posts()]
+    assert post.url == "https://www.lesswrong.com/posts/FkgsxrGf3QxhfLWHG/new"
+
+
+async def test_forum_fields_survive_export_and_import(archive, tmp_path):
+    from bot.archive.jsonl import parse_jsonl, write_jsonl
+
+    forum = a_post("P", guid="g", author="Ann", coauthors=("Bo",), tags=("AI",), karma=3, af=False)
+    await archive.ingest(doc(forum, a_post("Plain", guid="h"), kind="forum", location="forum:x"))
+    path = tmp_path / "backup.jsonl"
+    with path.open("w", encoding="utf-8") as out:
+        write_jsonl([p async for p in archive.iter_posts()], out)
+    first, second = path.read_text(encoding="utf-8").splitlines()
+    assert '"coauthors": ["Bo"], "tags": ["AI"], "karma": 3, "af": false' in first
+    assert "karma" not in second and "tags" not in second
+    restored = parse_jsonl(path).posts
+    assert restored[0] == dataclasses.replace(forum, published=restored[0].published)
