@@ -15,14 +15,17 @@ from typing import Any, TextIO
 
 from dotenv import find_dotenv, load_dotenv
 
+from .archive.backfill import BackfillOptions, is_resumable, open_crawl, run_backfill
 from .archive.dump import DumpError
 from .archive.feed import FeedError
 from .archive.fetch import FetchError
 from .archive.jsonl import JsonlError, write_jsonl
 from .archive.models import isoformat
+from .archive.polite import DEFAULT_PACE, DEFAULT_TIMEOUT
 from .archive.search import Hit, Searcher
 from .archive.sources import SourceError, read_source
-from .archive.store import Archive, ArchiveError, ArchiveStats, IngestReport
+from .archive.store import Archive, ArchiveError, ArchiveStats, IngestReport, SyncStatus
+from .backfill_view import BackfillProgress, format_backfill, format_failure
 from .config import ConfigError, Settings, shipped_archive
 from .feeds.announcer import Announcer
 from .feeds.models import normalize_feed_url
@@ -103,10 +106,42 @@ def build_parser() -> argparse.ArgumentParser:
     ingest = commands.add_parser(
         "ingest",
         parents=[common],
-        help="add posts from dumps, feeds (file or URL) or JSONL",
-        description="Add posts to the archive. With no argument, ingest the shipped archive.",
+        help="add posts from dumps, feeds (file or URL), JSONL, or a forum's whole archive",
+        description="Add posts to the archive. With no argument, ingest the shipped archive. "
+        "A forum (lesswrong, alignmentforum, eaforum, or forum:URL of any ForumMagnum site) is "
+        "read through its GraphQL API, oldest post first, page by page: stop it at any moment "
+        "and the same command continues; once caught up it fetches what is new or edited. "
+        "FORUM_API_HEADERS adds request headers ('Name: value' per line).",
     )
-    ingest.add_argument("sources", nargs="*", metavar="PATH|URL|FILE.jsonl")
+    ingest.add_argument("sources", nargs="*", metavar="PATH|URL|FILE.jsonl|FORUM")
+    ingest.add_argument(
+        "--since", type=_date, metavar="DATE", help="forum: start at posts of this date"
+    )
+    ingest.add_argument(
+        "--max-posts", type=_count, metavar="N", help="forum, --history: stop after N posts"
+    )
+    ingest.add_argument(
+        "--pace",
+        type=_seconds,
+        default=DEFAULT_PACE,
+        metavar="SECONDS",
+        help=f"forum, --history: pause between requests (default {DEFAULT_PACE:g}; 0 for tests)",
+    )
+    ingest.add_argument(
+        "--timeout",
+        type=_seconds,
+        default=DEFAULT_TIMEOUT,
+        metavar="SECONDS",
+        help=f"forum, --history: give up on an answer after this long (default "
+        f"{DEFAULT_TIMEOUT:g})",
+    )
+    ingest.add_argument("--events", action="store_true", help="forum: keep events (meetups)")
+    ingest.add_argument(
+        "--history",
+        action="store_true",
+        help="feed URL: also follow its archive pages (RFC 5005 prev-archive/next links, or "
+        "WordPress ?paged=N), resumably",
+    )
     ingest.set_defaults(handler=cmd_ingest)
 
     search = commands.add_parser(
@@ -182,28 +217,81 @@ def build_parser() -> argparse.ArgumentParser:
 
 def cmd_ingest(args: argparse.Namespace, settings: Settings, db_path: Path) -> int:
     sources = args.sources or [str(_require_shipped_archive())]
-    return asyncio.run(_ingest(db_path, sources, first=not db_path.exists()))
+    try:
+        resumable = [is_resumable(source, history=args.history) for source in sources]
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    forum_only = [name for name in ("since", "max_posts", "events") if getattr(args, name)]
+    if forum_only and not any(resumable):
+        option = "--" + forum_only[0].replace("_", "-")
+        raise UsageError(f"{option} applies to forum sources and --history feeds only")
+    options = BackfillOptions(
+        since=args.since,
+        max_posts=args.max_posts,
+        pace=args.pace,
+        timeout=args.timeout,
+        events=args.events,
+        headers=settings.forum_headers,
+    )
+    # A first import is built aside and moved in when done: faster, and nothing half-built is
+    # ever seen. Not for a resumable source, whose committed pages must survive a kill.
+    first = not db_path.exists() and not any(resumable)
+    return asyncio.run(_ingest(db_path, sources, resumable, options, first=first))
 
 
-async def _ingest(db_path: Path, sources: list[str], *, first: bool) -> int:
-    if first:  # often the largest import: built aside, faster, and moved in when done
+async def _ingest(
+    db_path: Path,
+    sources: list[str],
+    resumable: list[bool],
+    options: BackfillOptions,
+    *,
+    first: bool,
+) -> int:
+    if first:
         async with Archive.building(db_path) as archive:
-            return await _ingest_into(archive, sources)
+            return await _ingest_into(archive, sources, resumable, options)
     async with await Archive.open(db_path) as archive:
-        return await _ingest_into(archive, sources)
+        return await _ingest_into(archive, sources, resumable, options)
 
 
-async def _ingest_into(archive: Archive, sources: list[str]) -> int:
-    failures = 0
-    for location in sources:
+async def _ingest_into(
+    archive: Archive, sources: list[str], resumable: list[bool], options: BackfillOptions
+) -> int:
+    status = 0
+    for location, resumes in zip(sources, resumable, strict=True):
+        if resumes:
+            status = max(status, await _backfill(archive, location, options))
+            continue
         try:
             report = await ingest_location(archive, location, progress=sys.stderr.isatty())
         except SOURCE_ERRORS as exc:
-            failures += 1
+            status = max(status, 1)
             print(f"error: {exc}", file=sys.stderr)
             continue
         print(format_report(report))
-    return 1 if failures else 0
+    return status
+
+
+async def _backfill(archive: Archive, location: str, options: BackfillOptions) -> int:
+    """A forum or a feed's history, page by page; 1 if it could not finish."""
+    async with open_crawl(archive, location, options) as crawl:
+        view = BackfillProgress(crawl)
+        try:
+            report = await run_backfill(archive, crawl, progress=view)
+        except (asyncio.CancelledError, KeyboardInterrupt):
+            view.close()
+            print(
+                f"{crawl.location}: interrupted; every page fetched so far is stored, and the "
+                "same command continues from there",
+                file=sys.stderr,
+            )
+            raise
+        view.close()
+    print(format_backfill(report))
+    if report.error is not None:
+        print(format_failure(report), file=sys.stderr)
+        return 1
+    return 0
 
 
 async def ingest_location(archive: Archive, location: str, *, progress: bool) -> IngestReport:
@@ -318,6 +406,8 @@ async def _stats(args: argparse.Namespace, db_path: Path) -> int:
                 f"  {source.kind:5} {source.location}: {source.posts} posts, "
                 f"last ingested {isoformat(source.last_ingested)}"
             )
+            if source.sync is not None:
+                print(f"        last sync: {describe_sync(source.sync)}")
     return 0
 
 
@@ -334,12 +424,27 @@ def stats_to_json(stats: ArchiveStats) -> dict[str, Any]:
                 "title": source.title,
                 "posts": source.posts,
                 "last_ingested": isoformat(source.last_ingested),
+                "sync": None
+                if source.sync is None
+                else {
+                    "started": isoformat(source.sync.started),
+                    "finished": isoformat(source.sync.finished),
+                    "outcome": source.sync.outcome,
+                    "message": source.sync.message,
+                },
             }
             for source in stats.sources
         ],
         "db": stats.path,
         "size_bytes": stats.size_bytes,
     }
+
+
+def describe_sync(sync: SyncStatus) -> str:
+    """A resumable source's last run, in a line."""
+    if sync.finished is None:
+        return f"started {isoformat(sync.started)}, still running (or stopped without a word)"
+    return f"{sync.outcome} at {isoformat(sync.finished)}: {sync.message}"
 
 
 def cmd_export(args: argparse.Namespace, settings: Settings, db_path: Path) -> int:
@@ -531,6 +636,26 @@ def _feed_url(text: str) -> str:
         return normalize_feed_url(text)
     except ValueError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be 1 or more")
+    return value
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not 0 <= value <= 3600:
+        raise argparse.ArgumentTypeError("must be between 0 and 3600")
+    return value
 
 
 def _positive_int(text: str) -> int:

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
-from dataclasses import dataclass
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SHIPPED_ARCHIVE_NAME = "lesswrong-posts-2026-06-03-to-04.txt"
 DEFAULT_DB = Path("data") / "archive.db"
 DEFAULT_FEED = "https://www.lesswrong.com/feed.xml"
+
+
+_HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")  # an RFC 9110 token
 
 
 class ConfigError(ValueError):
@@ -48,6 +52,10 @@ class Settings:
     feed_allow_private: bool = False  # fetch feeds from loopback/private addresses (SSRF guard off)
     log_level: str | None = None  # None: each command picks its own default
     default_feed: str = DEFAULT_FEED  # what /announce add follows without a feed (not from env)
+    forum_headers: Headers = field(default_factory=lambda: Headers({}))  # FORUM_API_HEADERS
+    sync_sources: tuple[str, ...] = ()  # ARCHIVE_SYNC: kept in sync by `run`
+    sync_hours: float = 24.0  # ARCHIVE_SYNC_HOURS
+    sync_pace: float = 3.0  # ARCHIVE_SYNC_PACE: seconds between the sync's requests
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -61,7 +69,17 @@ class Settings:
         level = env.get("LOG_LEVEL", "").strip().upper() or None
         if level not in {None, "DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
             raise ConfigError(f"LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR (got {level!r})")
+        hours = _float(env, "ARCHIVE_SYNC_HOURS", 24.0)
+        if hours <= 0:
+            raise ConfigError(f"ARCHIVE_SYNC_HOURS must be more than 0 (got {hours:g})")
+        pace = _float(env, "ARCHIVE_SYNC_PACE", 3.0)
+        if pace < 0:
+            raise ConfigError(f"ARCHIVE_SYNC_PACE must be 0 or more (got {pace:g})")
         return cls(
+            forum_headers=Headers.parse(env.get("FORUM_API_HEADERS", "")),
+            sync_sources=_sync_sources(env.get("ARCHIVE_SYNC", "")),
+            sync_hours=hours,
+            sync_pace=pace,
             db_path=Path(env.get("ARCHIVE_DB", "").strip() or DEFAULT_DB),
             discord_token=Secret(token) if token else None,
             guild_id=_int(env, "DISCORD_GUILD_ID", None),
@@ -69,6 +87,66 @@ class Settings:
             feed_allow_private=allow_private,
             log_level=level,
         )
+
+
+class Headers(Mapping[str, str]):
+    """Extra HTTP headers for a forum's API (an access token, say): their values never reach a
+    log, a repr or an error message."""
+
+    def __init__(self, headers: dict[str, str]):
+        self._headers = dict(headers)
+
+    @classmethod
+    def parse(cls, text: str) -> Headers:
+        """`Name: value` per line (or separated by a literal \\n); blank lines are ignored.
+
+        A ConfigError names the line, never its value.
+        """
+        headers: dict[str, str] = {}
+        for number, line in enumerate(text.replace("\\n", "\n").splitlines(), 1):
+            if not line.strip():
+                continue
+            name, colon, value = line.partition(":")
+            name = name.strip()
+            if not colon or not _HEADER_NAME.fullmatch(name) or not value.strip():
+                raise ConfigError(
+                    f"FORUM_API_HEADERS line {number} is not 'Name: value' (its text is not shown,"
+                    " in case it holds a secret)"
+                )
+            headers[name] = value.strip()
+        return cls(headers)
+
+    def __getitem__(self, name: str) -> str:
+        return self._headers[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._headers)
+
+    def __len__(self) -> int:
+        return len(self._headers)
+
+    def __repr__(self) -> str:
+        return f"Headers({', '.join(self._headers)}: values hidden)"
+
+    __str__ = __repr__
+
+
+def _sync_sources(text: str) -> tuple[str, ...]:
+    """ARCHIVE_SYNC: comma- or space-separated sources, each a forum or a feed URL."""
+    from .archive.forum.sites import parse_site
+
+    sources = tuple(part for part in re.split(r"[,\s]+", text.strip()) if part)
+    for source in sources:
+        try:
+            known = parse_site(source) is not None
+        except ValueError as exc:
+            raise ConfigError(f"ARCHIVE_SYNC: {exc}") from None
+        if not known and not source.lower().startswith(("http://", "https://")):
+            raise ConfigError(
+                f"ARCHIVE_SYNC: {source!r} is neither a forum (lesswrong, alignmentforum, "
+                "eaforum, forum:URL) nor a feed URL"
+            )
+    return sources
 
 
 def shipped_archive() -> Path | None:
@@ -89,6 +167,16 @@ def _bool(env: Mapping[str, str], name: str) -> bool:
     if raw in ("1", "true", "yes", "on"):
         return True
     raise ConfigError(f"{name} must be 1 or 0 (got {raw!r})")
+
+
+def _float(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        return float(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a number (got {raw!r})") from None
 
 
 def _int(env: Mapping[str, str], name: str, default: int | None) -> int | None:

@@ -80,7 +80,7 @@ async def fetch(
                     raise FetchError(
                         f"{url}: HTTP {response.status} {response.reason or ''}".strip(),
                         status=response.status,
-                        retry_after=_retry_after(response.headers.get("Retry-After")),
+                        retry_after=retry_after_seconds(response.headers.get("Retry-After")),
                     )
                 declared = response.content_length
                 if declared is not None and declared > max_bytes:
@@ -116,7 +116,7 @@ _ACCEPT = (
 )
 
 
-def _retry_after(value: str | None) -> float | None:
+def retry_after_seconds(value: str | None) -> float | None:
     """Seconds to wait from a Retry-After header (delta-seconds or an HTTP date)."""
     if not value:
         return None
