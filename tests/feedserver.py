@@ -63,7 +63,7 @@ class FeedServer:
 
     async def _handle(self, request: web.Request) -> web.StreamResponse:
         self.requests.append((request.path, dict(request.headers)))
-        route = self.routes.get(request.path)
+        route = self.routes.get(request.path_qs) or self.routes.get(request.path)
         if route is None:
             return web.Response(status=404, text="no such feed")
         if route.delay:

@@ -147,3 +147,17 @@ async def test_bad_options_and_sources_are_usage_errors(tmp_path):
     bad = cli_environment(tmp_path, FORUM_API_HEADERS=f"no colon {SECRET}")
     code, _, err = await archive_bot(bad, tmp_path, "ingest", "lesswrong")
     assert code == 2 and "FORUM_API_HEADERS line 1" in err and SECRET not in err
+
+
+async def test_history_of_a_feed_through_the_command_line(tmp_path, feed_server):
+    from tests.archive.test_history import atom
+
+    feed_server.publish("feed.xml", atom(range(5, 10), ("prev-archive", "/old.xml")))
+    feed_server.publish("old.xml", atom(range(5)))
+    env = cli_environment(tmp_path)
+    url = feed_server.url("feed.xml")
+    code, out, err = await archive_bot(env, tmp_path, "ingest", url, "--history", "--pace", "0")
+    assert code == 0, err
+    assert "10 posts (10 new, 0 updated, 0 unchanged)" in out and "up to date" in out
+    code, out, _ = await archive_bot(env, tmp_path, "ingest", url, "--pace", "0")  # no --history
+    assert code == 0 and "5 posts (0 new, 0 updated, 5 unchanged)" in out

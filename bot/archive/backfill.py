@@ -22,6 +22,7 @@ import aiohttp
 from .forum.client import ForumBlocked, ForumClient
 from .forum.crawl import CrawlOptions, ForumCrawl, ForumCursor, Page
 from .forum.sites import parse_site
+from .history import FeedHistory, HistoryCursor
 from .models import SourceDocument
 from .polite import DEFAULT_PACE, DEFAULT_TIMEOUT, Crawler, CrawlError, Politeness
 from .store import Archive
@@ -106,10 +107,8 @@ async def open_crawl(archive: Archive, spec: str, options: BackfillOptions) -> A
             crawl_options = CrawlOptions(options.since, options.max_posts, options.events)
             yield ForumCrawl(client, cursor, crawl_options)
         else:
-            from .history import FeedHistory
-
-            cursor_text = await archive.source_cursor(spec)
-            yield FeedHistory(spec, crawler, session, cursor_text, max_posts=options.max_posts)
+            cursor = HistoryCursor.load(await archive.source_cursor(spec))
+            yield FeedHistory(spec, crawler, session, archive, cursor, max_posts=options.max_posts)
 
 
 ProgressCallback = Callable[[Page, BackfillReport], None]

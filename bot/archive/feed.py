@@ -20,6 +20,10 @@ log = logging.getLogger(__name__)
 _CLOSING_TAG = re.compile(rb"</(?:[\w-]+:)?(?:rss|feed|rdf:RDF|RDF)\s*>\s*$")
 
 
+# Links to older entries: RFC 5005 archived feeds (prev-archive) and paged feeds (next).
+HISTORY_RELS = ("prev-archive", "next")
+
+
 class FeedError(ValueError):
     """The document is not a feed we can read; the message says why."""
 
@@ -55,7 +59,22 @@ def parse_feed(data: bytes, location: str) -> SourceDocument:
     feed_title = html_to_text(parsed.feed.get("title", "")) or None
     for warning in warnings:
         log.warning("%s", warning)
-    return SourceDocument(location, "feed", posts, title=feed_title, warnings=warnings)
+    links = {
+        link["rel"]: link["href"]
+        for link in parsed.feed.get("links", [])
+        if link.get("rel") in HISTORY_RELS and link.get("href")
+    }
+    detail = parsed.feed.get("generator_detail") or {}
+    generator = " ".join(filter(None, (parsed.feed.get("generator"), detail.get("href"))))
+    return SourceDocument(
+        location,
+        "feed",
+        posts,
+        title=feed_title,
+        warnings=warnings,
+        links=links,
+        generator=generator or None,
+    )
 
 
 def _entry_to_post(

@@ -47,6 +47,9 @@ class SourceDocument:
     posts: Iterable[Post]  # a list, or (a large JSONL import) an iterator read while ingesting
     title: str | None = None
     warnings: list[str] = field(default_factory=list)
+    # A feed's links to more of its history: rel -> URL ("prev-archive", "next"; RFC 5005).
+    links: dict[str, str] = field(default_factory=dict)
+    generator: str | None = None  # the software that made a feed ("https://wordpress.org/?v=6.5")
 
 
 @dataclass(frozen=True, slots=True)

@@ -460,6 +460,18 @@ class Archive:
                 found.append(row[0])
         return found
 
+    async def known_posts(self, posts: Iterable[Post]) -> int:
+        """How many of these posts the archive holds already (by guid or URL)."""
+        count = 0
+        for post in posts:
+            guid = post.guid or guid_from_url(post.url)
+            async with self._reader.execute(
+                "SELECT EXISTS (SELECT 1 FROM posts WHERE guid = ? OR url = ?)",
+                (guid or "", post.url or ""),
+            ) as cursor:
+                count += (await cursor.fetchone())[0]
+        return count
+
     async def get_paragraphs(self, post_id: int, start: int = 0, count: int = -1) -> list[str]:
         """Paragraphs `start`, `start + 1`, ... of a post (`count` < 0: to the end)."""
         async with self._reader.execute(
