@@ -21,6 +21,8 @@ from discord.ext import commands
 from . import custom_ids, render
 from .announcements import Announcements
 from .answers import Answers
+from .archive.autosync import AutoSync
+from .archive.backfill import BackfillOptions
 from .archive.search import Searcher
 from .archive.sources import read_source
 from .archive.store import Archive
@@ -91,6 +93,7 @@ class ArchiveBot(commands.Bot):
         self.poll_feeds = poll_feeds  # False for `archive-bot sync`: log in, push, leave
         self.poller_options = poller_options or {}
         self.poller: Poller | None = None
+        self.autosync: AutoSync | None = None  # ARCHIVE_SYNC's background task
         self.announcements: Announcements = None  # type: ignore[assignment]  # set in setup_hook
         self.archive: Archive | None = None
         self.searcher: Searcher = None  # type: ignore[assignment]  # set in setup_hook
@@ -142,6 +145,16 @@ class ArchiveBot(commands.Bot):
         if self.poll_feeds:
             # Announcing goes over REST, so it needs no gateway session: start at once.
             self.poller.start()
+            if self.settings.sync_sources:
+                self.autosync = AutoSync(
+                    self.archive,
+                    self.settings.sync_sources,
+                    hours=self.settings.sync_hours,
+                    options=BackfillOptions(
+                        pace=self.settings.sync_pace, headers=self.settings.forum_headers
+                    ),
+                )
+                self.autosync.start()
 
     async def sync_commands(self, *, force: bool = False) -> SyncResult:
         """Sync the slash commands per the policy in bot.sync (guild when DISCORD_GUILD_ID)."""
@@ -186,6 +199,8 @@ class ArchiveBot(commands.Bot):
                 _, late = await asyncio.wait(pending, timeout=CLOSE_GRACE)
                 for task in late:
                     task.cancel()
+        if self.autosync is not None:
+            await self.autosync.close()  # a page being stored is rolled back, fetched again later
         if self.poller is not None:
             # Before the HTTP session and the archive close. A send cut short stays claimed in
             # the outbox; the next start finds it in the channel instead of posting it twice.

@@ -24,7 +24,7 @@ from . import custom_ids
 from .answers import PostLookup, PostMatches, PostPreview, SearchPage, SearchRequest
 from .archive.models import StoredPost
 from .archive.search import Hit
-from .archive.store import ArchiveStats, SourceStats
+from .archive.store import ArchiveStats, SourceStats, SyncStatus
 from .feeds.models import AnnouncedPost, Announcement, AnnouncementKind, Feed, Subscription
 from .feeds.store import GuildStatus
 
@@ -536,10 +536,16 @@ def _next_poll(feed: Feed, now: datetime) -> str:
 
 def _source_line(source: SourceStats, poll_seconds: int, now: datetime) -> str:
     name = source.title or (
-        source.location if source.kind == "feed" else PurePath(source.location).name
+        source.location
+        if source.kind == "feed"
+        else source.location.removeprefix("forum:").split("://")[-1]
+        if source.kind == "forum"
+        else PurePath(source.location).name
     )
     posts = f"{source.posts:,} post" + ("" if source.posts == 1 else "s")
     label = f"**{inline(name)}** ({source.kind}) · {posts}"
+    if source.sync is not None:
+        return f"{label} · {_sync_state(source.sync)}"
     if source.kind != "feed":
         return f"📦 {label} · imported {when(source.last_ingested, 'R')}"
     if source.last_ingested is None:
@@ -547,6 +553,18 @@ def _source_line(source: SourceStats, poll_seconds: int, now: datetime) -> str:
     late = (now - source.last_ingested).total_seconds() > 3 * poll_seconds
     icon, state = ("⚠️", "overdue, last fetched") if late else ("✅", "fetched")
     return f"{icon} {label} · {state} {when(source.last_ingested, 'R')}"
+
+
+def _sync_state(sync: SyncStatus) -> str:
+    """A resumable source's last sync (ARCHIVE_SYNC, or `ingest` from the command line)."""
+    if sync.finished is None:
+        return f"🔄 syncing since {when(sync.started, 'R')}"
+    if sync.outcome == "ok":
+        return f"✅ synced {when(sync.finished, 'R')}"
+    if sync.outcome == "stopped":
+        return f"⏸️ sync stopped {when(sync.finished, 'R')} before the newest post"
+    reason = clip(inline(sync.message or "unknown error"), 160)
+    return f"⚠️ sync {sync.outcome} {when(sync.finished, 'R')}: {reason}"
 
 
 def help_card(commands: Sequence[tuple[str, str]]) -> Reply:

@@ -29,3 +29,35 @@ def test_feed_allow_private(raw, allowed):
 def test_unusable_values_name_the_setting(env, message):
     with pytest.raises(ConfigError, match=message):
         Settings.from_env(env)
+
+
+def test_sync_and_forum_header_settings():
+    settings = Settings.from_env(
+        {
+            "ARCHIVE_SYNC": "lesswrong, forum:https://forum.example.org https://blog.example/feed",
+            "ARCHIVE_SYNC_HOURS": "6",
+            "FORUM_API_HEADERS": "X-Access: abc\\nFrom: me@example.org",
+        }
+    )
+    assert settings.sync_sources == (
+        "lesswrong",
+        "forum:https://forum.example.org",
+        "https://blog.example/feed",
+    )
+    assert settings.sync_hours == 6.0 and settings.sync_pace == 3.0
+    assert dict(settings.forum_headers) == {"X-Access": "abc", "From": "me@example.org"}
+    assert "abc" not in repr(settings) and "abc" not in str(settings.forum_headers)
+
+
+@pytest.mark.parametrize(
+    "env, message",
+    [
+        ({"ARCHIVE_SYNC": "lesswrongg"}, "neither a forum"),
+        ({"ARCHIVE_SYNC": "forum:nowhere"}, "after 'forum:'"),
+        ({"ARCHIVE_SYNC_HOURS": "0"}, "more than 0"),
+        ({"FORUM_API_HEADERS": "Bad Name: x"}, "line 1 is not 'Name: value'"),
+    ],
+)
+def test_unusable_sync_values_name_the_setting(env, message):
+    with pytest.raises(ConfigError, match=message):
+        Settings.from_env(env)

@@ -304,6 +304,19 @@ class Archive:
             row = await cursor.fetchone()
         return None if row is None else row[0]
 
+    async def sync_status(self, location: str) -> SyncStatus | None:
+        """How the last run of a resumable source went; None if it never ran."""
+        async with self._reader.execute(
+            "SELECT sync_started, sync_finished, sync_outcome, sync_message FROM sources"
+            " WHERE location = ? AND sync_started IS NOT NULL",
+            (location,),
+        ) as cursor:
+            row = await cursor.fetchone()
+        if row is None:
+            return None
+        started, finished, outcome, message = row
+        return SyncStatus(from_timestamp(started), from_timestamp(finished), outcome, message)
+
     async def record_sync(
         self,
         location: str,
