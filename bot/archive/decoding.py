@@ -64,7 +64,7 @@ def prepare(data: bytes) -> Decoded:
         genuine = data.count(REPLACEMENT.encode(codec, errors="ignore") or b"\x00\x00\x00\x00")
         replaced = max(1, text.count(REPLACEMENT) - genuine)
         decoded = len(text) - len(text.encode("ascii", errors="ignore")) - replaced
-        if replaced > decoded:  # more lost than read: the declaration is wrong
+        if replaced > max(1, decoded):  # more lost than read: the declaration is wrong
             return Decoded(data, None)
     text, controls = strip_markup_controls(text)
     if not replaced and not controls:

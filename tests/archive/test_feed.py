@@ -160,3 +160,8 @@ def test_a_control_character_in_a_feed_in_another_encoding_is_removed_too():
         )
         [post] = parse_feed(text.encode(encoding), "f").posts
         assert post.title == "Café bell", encoding
+
+
+def test_one_bad_byte_in_an_otherwise_ascii_feed_keeps_the_declared_utf8():
+    [post] = parse_feed(rss(item(title="Bad BYTE")).replace(b"BYTE", b"\xff byte"), "f").posts
+    assert post.title == "Bad \ufffd byte"
