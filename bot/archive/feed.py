@@ -70,7 +70,9 @@ def parse_feed(data: bytes, location: str) -> SourceDocument:
     feed_title = html_to_text(parsed.feed.get("title", "")) or None
     for warning in warnings:
         log.warning("%s", warning)
-    return SourceDocument(location, "feed", posts, title=feed_title, warnings=warnings)
+    return SourceDocument(
+        location, "feed", posts, title=feed_title, warnings=warnings, cleaned=True
+    )
 
 
 def _entry_to_post(

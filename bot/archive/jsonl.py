@@ -37,14 +37,16 @@ def stream_jsonl(path: Path | str) -> SourceDocument:
     readable post raises JsonlError at its end (inside the ingest, which then rolls back)."""
     path = Path(path)
     warnings: list[str] = []
-    return SourceDocument(str(path), "jsonl", _read_file(path, warnings), warnings=warnings)
+    return SourceDocument(
+        str(path), "jsonl", _read_file(path, warnings), warnings=warnings, cleaned=True
+    )
 
 
 def parse_jsonl_lines(lines: Iterable[str], location: str) -> SourceDocument:
     """Read posts from JSONL text lines."""
     warnings: list[str] = []
     posts = list(_read_lines(lines, location, warnings))
-    return SourceDocument(location, "jsonl", posts, warnings=warnings)
+    return SourceDocument(location, "jsonl", posts, warnings=warnings, cleaned=True)
 
 
 def _read_file(path: Path, warnings: list[str]) -> Iterator[Post]:
