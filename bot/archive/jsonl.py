@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,6 +19,9 @@ from .models import Post, SourceDocument, isoformat
 from .text import clean_text
 
 log = logging.getLogger(__name__)
+
+# json.dumps escapes C0 controls; these it leaves raw, and a terminal obeys some (\x9b is CSI).
+_UNESCAPED_CONTROLS = re.compile("[\x7f-\x9f]")
 
 
 class JsonlError(ValueError):
@@ -116,9 +120,16 @@ def write_jsonl(posts: Iterable[Post], out: TextIO) -> int:
     """Write posts as JSON Lines; returns how many."""
     count = 0
     for post in posts:
-        out.write(json.dumps(post_to_json(post), ensure_ascii=False) + "\n")
+        out.write(dumps(post_to_json(post)) + "\n")
         count += 1
     return count
+
+
+def dumps(value: Any, **options: Any) -> str:
+    """JSON with non-ASCII text as it is, and every control character escaped (DEL and C1 too),
+    so no output can drive the terminal it is shown on."""
+    text = json.dumps(value, ensure_ascii=False, **options)
+    return _UNESCAPED_CONTROLS.sub(lambda match: f"\\u{ord(match.group()):04x}", text)
 
 
 def _optional_str(record: dict[str, Any], key: str) -> str | None:
