@@ -14,6 +14,7 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from ..archive.integrity import losses
 from ..archive.store import Archive
 from .announcer import (
     Announcer,
@@ -48,6 +49,9 @@ FIRST_RETRY = 30.0  # seconds before a failed send is tried again; doubles, up t
 # A claimed message belongs to the process that claimed it for this long: time enough to send it.
 # After a crash the next process waits this long, then looks for it before sending it again.
 CLAIM_LEASE = 300
+# A post whose announcement would show characters lost in decoding (U+FFFD: a feed answer with a
+# bad byte) waits this long for a clean copy from a later fetch; a Discord message stays as sent.
+LOSSY_HOLD = 3600
 
 
 @dataclass(slots=True)
@@ -111,7 +115,9 @@ class Delivery:
         keyword_posts = {c.post_id for c in candidates if c.keywords}
         posts = await self.archive.get_posts(keyword_posts)
         bodies = {post_id: await self.archive.get_paragraphs(post_id) for post_id in posts}
-        decisions: list[tuple[int, int, OutboxState]] = []
+        lossy = await self._lossy({c.post_id for c in candidates})
+        hold = math.ceil(now + LOSSY_HOLD)
+        decisions: list[tuple[int, int, OutboxState, int]] = []
         in_channel: set[tuple[int, int]] = set()
         for candidate in candidates:
             key = (candidate.channel_id, candidate.post_id)
@@ -129,8 +135,51 @@ class Delivery:
             else:
                 state = OutboxState.PENDING
                 in_channel.add(key)
-            decisions.append((candidate.subscription_id, candidate.post_id, state))
+            held = state is OutboxState.PENDING and candidate.post_id in lossy
+            decisions.append(
+                (candidate.subscription_id, candidate.post_id, state, hold if held else 0)
+            )
+        for post_id in sorted({post for _, post, _, until in decisions if until}):
+            log.warning(
+                "post %d lost characters in decoding (U+FFFD); its announcement waits up to %d s "
+                "for a clean copy",
+                post_id,
+                LOSSY_HOLD,
+            )
         return await self.store.enqueue(decisions, now) if decisions else 0
+
+    async def _lossy(self, post_ids: set[int]) -> set[int]:
+        """The posts whose announcement would show characters lost in decoding."""
+        posts = await self.archive.get_posts(post_ids, count_paragraphs=False)
+        found = set()
+        for post_id, post in posts.items():
+            opening = await self.archive.get_paragraphs(post_id, 0, OPENING_PARAGRAPHS)
+            if losses(post.title, post.author, *opening):
+                found.add(post_id)
+        return found
+
+    async def _release_held(self, subscription: Subscription) -> None:
+        """Let held posts go: those repaired by a clean copy, and those that waited long enough."""
+        held = await self.store.held(subscription.id)
+        if not held:
+            return
+        lossy = await self._lossy({row.post_id for row in held if row.post_id is not None})
+        now = self.clock()
+        released = []
+        for row in held:
+            if row.post_id not in lossy:
+                log.info("post %s has a clean copy now; announcing it", row.post_id)
+            elif row.not_before <= now:
+                log.warning(
+                    "post %s: no clean copy within %d s; announcing it with U+FFFD in it",
+                    row.post_id,
+                    LOSSY_HOLD,
+                )
+            else:
+                continue
+            released.append(row.id)
+        if released:
+            await self.store.release_held(released)
 
     async def _deliver(self, subscription: Subscription, report: DeliveryReport) -> None:
         """Send a subscription's waiting messages in order; stop at the first that must wait."""
@@ -143,9 +192,11 @@ class Delivery:
         for group in claimed:
             if not await self._send(subscription, feed, group, report, recovering=True):
                 return
+        await self._release_held(subscription)
         while True:
             group = await self.store.claim_next(
                 subscription.id,
+                now=self.clock(),
                 lease_until=math.ceil(self.clock() + CLAIM_LEASE),
                 digest_after=self.digest_after,
                 digest_max=self.digest_max,

@@ -12,7 +12,7 @@ from datetime import timedelta
 from bot.feeds.delivery import CLAIM_LEASE
 from bot.feeds.models import OutboxState
 from tests.fakediscord import CHANNEL_MESSAGES, Perm
-from tests.feeds.lesswrong import item, newest
+from tests.feeds.lesswrong import item, newest, rss
 from tests.feedserver import Route
 
 from .newsroom import announcements, notices, posts, titles
@@ -392,3 +392,26 @@ async def test_a_shared_post_linking_the_same_post_is_not_taken_for_the_announce
 
     assert posts(world.general) == ["Post number 6"]  # looked, did not count the share, sent
     assert world.fake.requests_to("GET", CHANNEL_MESSAGES)
+
+
+async def test_a_feed_answer_with_a_bad_byte_never_reaches_a_channel_garbled(world, newsroom):
+    naive = item(5, "Naïve — dash")
+    backlog = [*BACKLOG[:4], naive]
+    newsroom.publish(newest(backlog))
+    await newsroom.start()
+    await newsroom.follow(world.general)
+    cafe = item(6, "Café at six", paragraphs=("Déjà vu: the opening.",))
+    # One answer loses the é of "Café" to an invalid byte; the rest of it is sound UTF-8.
+    garbled = rss(newest([*backlog, cafe])).replace("Café".encode(), b"Caf\xff")
+    newsroom.server.publish("feed.xml", garbled)
+    await newsroom.poll()
+    assert announcements(world.general) == []  # it waits for a clean copy
+
+    newsroom.publish(newest([*backlog, cafe]))
+    await newsroom.poll()
+
+    (message,) = announcements(world.general)
+    assert message.embeds[0]["title"] == "Café at six"
+    assert "Déjà vu: the opening." in message.embeds[0]["description"]
+    ix = await world.fake.slash(world.alice, world.general, "post", title="Naïve — dash")
+    assert (await ix.reply()).embeds[0]["title"] == "Naïve — dash"  # never became mojibake
