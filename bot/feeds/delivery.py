@@ -47,7 +47,9 @@ log = logging.getLogger(__name__)
 OPENING_PARAGRAPHS = 3  # enough for an excerpt
 FIRST_RETRY = 30.0  # seconds before a failed send is tried again; doubles, up to retry_cap
 # A claimed message belongs to the process that claimed it for this long: time enough to send it.
-# After a crash the next process waits this long, then looks for it before sending it again.
+# After a crash the next process looks for it in the channel at once: found, it is recorded and
+# the channel goes on. Not found, it may still be on its way from a process that is alive, so the
+# channel waits for the lease to run out, then looks again and sends it.
 CLAIM_LEASE = 300
 # A post whose announcement would show characters lost in decoding (U+FFFD: a feed answer with a
 # bad byte) waits this long for a clean copy from a later fetch; a Discord message stays as sent.
@@ -91,6 +93,9 @@ class Delivery:
         self.retry_cap = retry_cap
         self.digest_after = digest_after
         self.digest_max = digest_max
+        # Claims this process made, or looked for before their lease ran out: not looked at again
+        # until the lease is over.
+        self._known_claims: set[str] = set()
 
     async def run(self) -> DeliveryReport:
         """Decide about the posts feeds show, then send what waits in the outbox."""
@@ -187,6 +192,7 @@ class Delivery:
         if feed is None:
             return
         claimed = await self.store.claimed_groups(subscription.id)
+        claimed = [g for g in claimed if not await self._found_early(subscription, feed, g, report)]
         if any(group.not_before > self.clock() for group in claimed):
             return  # an older message waits for its retry; newer ones must not overtake it
         for group in claimed:
@@ -201,10 +207,44 @@ class Delivery:
                 digest_after=self.digest_after,
                 digest_max=self.digest_max,
             )
-            if group is None or not await self._send(
-                subscription, feed, group, report, recovering=False
-            ):
+            if group is None:
                 return
+            self._known_claims.add(group.nonce)
+            if not await self._send(subscription, feed, group, report, recovering=False):
+                return
+
+    async def _found_early(
+        self, subscription: Subscription, feed: Feed, group: Group, report: DeliveryReport
+    ) -> bool:
+        """Whether a message another process claimed (and, likely, crashed sending) is in the
+        channel already: looked for once, before its lease runs out, and recorded if found.
+
+        A negative answer proves nothing while the claimer may be alive, so it changes nothing;
+        nor does a failure, which the recovery after the lease meets again and handles.
+        """
+        if group.not_before <= self.clock() or group.nonce in self._known_claims:
+            return False
+        self._known_claims.add(group.nonce)
+        announcement = await self._build(subscription, feed, group)
+        if announcement is None:
+            return False
+        try:
+            message_id = await self.announcer.find_sent(
+                subscription.channel_id, announcement, group.nonce
+            )
+        except Exception as exc:  # the announcer's faults, or a bug: the lease decides
+            log.info("could not look for message %s yet: %r", group.nonce, exc)
+            return False
+        if message_id is None:
+            return False
+        log.info(
+            "message %s in channel %d was sent before a restart",
+            group.nonce,
+            subscription.channel_id,
+        )
+        await self.store.mark_sent(group.nonce, message_id, now=self.clock())
+        report.recovered += 1
+        return True
 
     async def _send(
         self,

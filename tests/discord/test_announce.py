@@ -108,6 +108,26 @@ async def test_a_crash_between_send_and_record_is_recovered_from_the_channel(wor
     assert row.message_id == message.id
 
 
+async def test_after_a_crash_a_message_found_in_the_channel_holds_up_nothing(world, newsroom):
+    newsroom.publish(newest(BACKLOG))
+    await newsroom.start()
+    await newsroom.follow(world.general)
+    # As above, but the bot comes back at once, well within the dead process's claim lease.
+    world.fake.delay("POST", CHANNEL_MESSAGES, 1.0, after_serving=True)
+    newsroom.publish(newest([*BACKLOG, item(6), item(7)]))
+    newsroom.clock.advance(600)
+    newsroom.bot.poller.wake()
+    async with asyncio.timeout(10):
+        while not announcements(world.general):  # noqa: ASYNC110 - the fake's log
+            await asyncio.sleep(0.01)
+    await newsroom.stop()
+
+    await newsroom.start()
+
+    assert posts(world.general) == ["Post number 6", "Post number 7"]  # 7 did not wait 300 s
+    assert len(world.fake.requests_to("POST", CHANNEL_MESSAGES)) == 2
+
+
 async def test_an_answer_lost_after_discord_posted_is_not_a_second_message(world, newsroom):
     newsroom.publish(newest(BACKLOG))
     await newsroom.start()
