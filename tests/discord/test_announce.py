@@ -80,20 +80,24 @@ async def test_a_restart_on_the_same_database_posts_nothing_again(world, newsroo
     assert len(world.fake.requests_to("POST", CHANNEL_MESSAGES)) == 1
 
 
-async def test_a_crash_between_send_and_record_is_recovered_from_the_channel(world, newsroom):
+async def crash_while_discord_answers(world, newsroom, new_posts) -> None:
+    """Follow the feed, publish `new_posts`, and stop the bot while Discord's answer to the first
+    message is slow: the message is in the channel and the outbox never learns its id."""
     newsroom.publish(newest(BACKLOG))
     await newsroom.start()
     await newsroom.follow(world.general)
-    # Discord posts the message but its answer is slow: the bot goes down while waiting, so the
-    # message is in the channel and the outbox never learns its id.
     world.fake.delay("POST", CHANNEL_MESSAGES, 1.0, after_serving=True)
-    newsroom.publish(newest([*BACKLOG, item(6)]))
+    newsroom.publish(newest([*BACKLOG, *new_posts]))
     newsroom.clock.advance(600)
     newsroom.bot.poller.wake()
     async with asyncio.timeout(10):
         while not announcements(world.general):  # noqa: ASYNC110 - the fake's log
             await asyncio.sleep(0.01)
     await newsroom.stop()
+
+
+async def test_a_crash_between_send_and_record_is_recovered_from_the_channel(world, newsroom):
+    await crash_while_discord_answers(world, newsroom, [item(6)])
     (message,) = announcements(world.general)
 
     newsroom.clock.advance(CLAIM_LEASE + 1)  # the dead process's claim has run out
@@ -109,20 +113,9 @@ async def test_a_crash_between_send_and_record_is_recovered_from_the_channel(wor
 
 
 async def test_after_a_crash_a_message_found_in_the_channel_holds_up_nothing(world, newsroom):
-    newsroom.publish(newest(BACKLOG))
-    await newsroom.start()
-    await newsroom.follow(world.general)
-    # As above, but the bot comes back at once, well within the dead process's claim lease.
-    world.fake.delay("POST", CHANNEL_MESSAGES, 1.0, after_serving=True)
-    newsroom.publish(newest([*BACKLOG, item(6), item(7)]))
-    newsroom.clock.advance(600)
-    newsroom.bot.poller.wake()
-    async with asyncio.timeout(10):
-        while not announcements(world.general):  # noqa: ASYNC110 - the fake's log
-            await asyncio.sleep(0.01)
-    await newsroom.stop()
+    await crash_while_discord_answers(world, newsroom, [item(6), item(7)])
 
-    await newsroom.start()
+    await newsroom.start()  # at once, well within the dead process's claim lease
 
     assert posts(world.general) == ["Post number 6", "Post number 7"]  # 7 did not wait 300 s
     assert len(world.fake.requests_to("POST", CHANNEL_MESSAGES)) == 2
