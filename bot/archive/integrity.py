@@ -41,10 +41,12 @@ def admit(
         title, author, url, guid, *paragraphs = (text for text, _ in cleaned)
         if not clean_text(title):
             return None, [f"{post.title!r}: no title once control characters are removed; skipped"]
-        post = Post(
-            clean_text(title),
-            tuple(p for p in paragraphs if p.strip()) if check_paragraphs else post.paragraphs,
-            post.published,
+        if check_paragraphs:
+            paragraphs = [paragraph for paragraph in paragraphs if paragraph.strip()]
+        post = dataclasses.replace(  # not Post(...): a source's other fields stay as they were
+            post,
+            title=clean_text(title),
+            paragraphs=tuple(paragraphs) if check_paragraphs else post.paragraphs,
             url=url.strip() or None,
             guid=guid.strip() or None,
             author=clean_text(author) or None,
