@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import json
 import logging
 import sys
 from collections.abc import AsyncIterator, Sequence
@@ -19,12 +18,13 @@ from .archive.backfill import BackfillOptions, is_resumable, open_crawl, run_bac
 from .archive.dump import DumpError
 from .archive.feed import FeedError
 from .archive.fetch import FetchError
-from .archive.jsonl import JsonlError, write_jsonl
+from .archive.jsonl import JsonlError, dumps, write_jsonl
 from .archive.models import isoformat
 from .archive.polite import DEFAULT_PACE, DEFAULT_TIMEOUT
 from .archive.search import Hit, Searcher
 from .archive.sources import SourceError, read_source
 from .archive.store import Archive, ArchiveError, ArchiveStats, IngestReport, SyncStatus
+from .archive.text import printable
 from .backfill_view import BackfillProgress, format_backfill, format_failure
 from .config import ConfigError, Settings, shipped_archive
 from .feeds.announcer import Announcer
@@ -266,7 +266,7 @@ async def _ingest_into(
             report = await ingest_location(archive, location, progress=sys.stderr.isatty())
         except SOURCE_ERRORS as exc:
             status = max(status, 1)
-            print(f"error: {exc}", file=sys.stderr)
+            print(f"error: {printable(str(exc))}", file=sys.stderr)
             continue
         print(format_report(report))
     return status
@@ -317,7 +317,7 @@ def format_report(report: IngestReport) -> str:
         f"{report.unchanged} unchanged), {report.paragraphs} paragraphs written "
         f"in {report.seconds:.2f} s ({rate:,.0f} paragraphs/s), {len(report.warnings)} warnings"
     ]
-    lines += [f"  warning: {warning}" for warning in report.warnings]
+    lines += [f"  warning: {printable(warning)}" for warning in report.warnings]
     return "\n".join(lines)
 
 
@@ -338,13 +338,13 @@ async def _search(args: argparse.Namespace, db_path: Path) -> int:
         if args.query == "-":
             for line in sys.stdin:
                 hits = await searcher.search(line.rstrip("\n"), **options)
-                sys.stdout.write(json.dumps([hit_to_json(h) for h in hits], ensure_ascii=False))
+                sys.stdout.write(dumps([hit_to_json(h) for h in hits]))
                 sys.stdout.write("\n")
                 sys.stdout.flush()
             return 0
         hits = await searcher.search(args.query, **options)
         if args.json:
-            print(json.dumps([hit_to_json(h) for h in hits], ensure_ascii=False, indent=2))
+            print(dumps([hit_to_json(h) for h in hits], indent=2))
         else:
             suggestions = [] if hits else await searcher.did_you_mean(args.query)
             print_hits(hits, args.query, sys.stdout, suggestions)
@@ -370,10 +370,12 @@ def hit_to_json(hit: Hit) -> dict[str, Any]:
 
 
 def print_hits(hits: list[Hit], query: str, out: TextIO, suggestions: Sequence[str] = ()) -> None:
+    """Hits for people to read; archive text is passed through printable(), so a post can never
+    send escape sequences to the terminal."""
     if not hits:
         print(f"No results for {query!r}.", file=out)
         if suggestions:
-            print("Did you mean: " + "; ".join(suggestions) + "?", file=out)
+            print(printable("Did you mean: " + "; ".join(suggestions) + "?"), file=out)
         return
     bold = ("\033[1m", "\033[0m") if out.isatty() else ("", "")
     for rank, hit in enumerate(hits, 1):
@@ -381,10 +383,10 @@ def print_hits(hits: list[Hit], query: str, out: TextIO, suggestions: Sequence[s
         byline = " · ".join(
             part for part in (hit.post.author, published, f"paragraph {hit.paragraph + 1}") if part
         )
-        print(f"{rank}. {bold[0]}{hit.post.title}{bold[1]}", file=out)
-        print(f"   {byline}", file=out)
-        print(f"   {hit.link}", file=out)
-        print(f"   {hit.excerpt.marked(*bold)}", file=out)
+        print(f"{rank}. {bold[0]}{printable(hit.post.title)}{bold[1]}", file=out)
+        print(f"   {printable(byline)}", file=out)
+        print(f"   {printable(hit.link)}", file=out)
+        print(f"   {hit.excerpt.marked(*bold, escape=printable)}", file=out)
         print(file=out)
 
 
@@ -396,14 +398,14 @@ async def _stats(args: argparse.Namespace, db_path: Path) -> int:
     async with await open_archive(db_path) as archive:
         stats = await archive.stats()
     if args.json:
-        print(json.dumps(stats_to_json(stats), ensure_ascii=False, indent=2))
+        print(dumps(stats_to_json(stats), indent=2))
     else:
         print(f"archive: {stats.path} ({stats.size_bytes / 1e6:.1f} MB)")
         print(f"posts: {stats.posts}, paragraphs: {stats.paragraphs}")
         print(f"published: {isoformat(stats.first_published)} .. {isoformat(stats.last_published)}")
         for source in stats.sources:
             print(
-                f"  {source.kind:5} {source.location}: {source.posts} posts, "
+                f"  {source.kind:5} {printable(source.location)}: {source.posts} posts, "
                 f"last ingested {isoformat(source.last_ingested)}"
             )
             if source.sync is not None:
@@ -546,13 +548,13 @@ def format_round(report: RoundReport) -> str:
 def format_feed_report(report: FeedReport) -> str:
     """What polling one feed did, in a line (and its warnings)."""
     feed = report.feed
-    head = f"{feed.name} ({feed.url}): "
+    head = printable(f"{feed.name} ({feed.url}): ")
     if report.outcome == "fetched":
         line = (
             f"{head}HTTP {report.status}, {report.items} posts in the feed "
             f"({report.new} new, {report.updated} updated), {len(report.warnings)} warnings"
         )
-        return "\n".join([line, *(f"  warning: {w}" for w in report.warnings)])
+        return "\n".join([line, *(f"  warning: {printable(w)}" for w in report.warnings)])
     if report.outcome == "not_modified":
         return f"{head}not modified (304)"
     when = isoformat(feed.next_poll) or "now"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -176,3 +177,97 @@ async def test_ingest_a_feed_url(env, tmp_path, feed_server, fixture_path):
     status, out, err = await archive_bot(env, tmp_path, "ingest", feed_server.url("feed.xml"))
     assert status == 0, err
     assert "4 posts (4 new" in out
+
+
+# --- text integrity (issue 13) ---------------------------------------------------------------
+
+CONTROLS = [
+    chr(c) for c in (*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), *range(0x7F, 0xA0))
+]
+
+
+def raw_controls(text: str) -> list[str]:
+    return sorted({char for char in text if char in CONTROLS})
+
+
+def test_one_invalid_byte_garbles_nothing_but_itself(env, tmp_path):
+    # The issue's reproduction, verbatim.
+    feed = tmp_path / "u.xml"
+    feed.write_bytes(
+        '<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>T</title>'
+        "<item><title>naïve — dash</title><description>Body one</description>"
+        "<guid>aaaaaaaaaaaaaaaaa</guid></item><item><title>Bad BYTE byte</title>"
+        "<description>Body two</description><guid>bbbbbbbbbbbbbbbbb</guid></item>"
+        "</channel></rss>".encode().replace(b"BYTE", b"\xff")
+    )
+    ingested = run(env, tmp_path, "--db", "u.db", "ingest", "u.xml")
+    assert ingested.returncode == 0, ingested.stderr
+    assert "warning: " + str(feed) + ": 1 byte sequence(s) not valid utf-8" in ingested.stdout
+    assert "item 2: 'Bad \ufffd byte' lost characters (U+FFFD)" in ingested.stdout
+    exported = run(env, tmp_path, "--db", "u.db", "export")
+    titles = [json.loads(line)["title"] for line in exported.stdout.splitlines()]
+    assert titles == ["naïve — dash", "Bad \ufffd byte"]
+
+
+def test_control_characters_in_a_feed_are_removed_and_the_item_kept(env, tmp_path):
+    feed = tmp_path / "c.xml"
+    feed.write_bytes(
+        b'<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>T</title>'
+        b"<item><title>Red \x1b[31m alert</title><description>Ring \x07 the bell</description>"
+        b"<guid>ccccccccccccccccc</guid></item></channel></rss>"
+    )
+    ingested = run(env, tmp_path, "ingest", str(feed))
+    assert "1 posts (1 new" in ingested.stdout, ingested.stdout + ingested.stderr
+    assert "removed 2 control character(s)" in ingested.stdout
+    [hit] = json.loads(run(env, tmp_path, "search", "ring the bell", "--json").stdout)
+    assert (hit["title"], hit["text"]) == ("Red [31m alert", "Ring the bell")
+
+
+def test_control_characters_already_in_an_archive_are_never_printed_raw(env, tmp_path):
+    run(env, tmp_path, "ingest")
+    # An archive written before control characters were refused.
+    with sqlite3.connect(tmp_path / "cli.db") as db:
+        db.execute(
+            "UPDATE posts SET title = 'Air \x1b[2J\x1b[31mPurifier\x07 \x9b1m', author = 'Eve\x08'"
+            " WHERE title LIKE 'Running An Air Purifier%'"
+        )
+        db.execute("UPDATE paragraphs SET text = text || ' battery \x1b]0;owned\x07 \x7f'")
+    human = run(env, tmp_path, "search", "air purifier battery")
+    assert human.returncode == 0, human.stderr
+    assert raw_controls(human.stdout + human.stderr) == []
+    assert human.stdout.startswith("1. Air ␛[2J␛[31mPurifier␇ \ufffd1m\n   Eve␈ · ")
+    for args in (["search", "air purifier battery", "--json"], ["export"], ["stats"]):
+        result = run(env, tmp_path, *args)
+        assert result.returncode == 0, result.stderr
+        assert raw_controls(result.stdout) == [], args
+    [top, *_] = json.loads(run(env, tmp_path, "search", "air purifier battery", "--json").stdout)
+    assert top["title"] == "Air \x1b[2J\x1b[31mPurifier\x07 \x9b1m"  # JSON escapes, loses nothing
+
+
+def test_a_json_backup_with_a_lone_surrogate_and_impossible_dates_goes_in(env, tmp_path):
+    backup = tmp_path / "odd.jsonl"
+    backup.write_text(
+        '{"title": "Lone \\ud800 surrogate", "guid": "s", "paragraphs": ["Body \\u0007 one"],'
+        ' "published": "9999-12-31T00:00:00Z"}\n'
+        '{"title": "Epoch", "guid": "e", "paragraphs": ["Body two"],'
+        ' "published": "1970-01-01T00:00:00Z"}\n',
+        encoding="utf-8",
+    )
+    first = run(env, tmp_path, "ingest", str(backup))
+    assert first.returncode == 0 and "Traceback" not in first.stderr, first.stderr
+    assert "2 posts (2 new" in first.stdout
+    assert "published 9999-12-31T00:00:00Z cannot be right" in first.stdout
+    assert "published 1970-01-01T00:00:00Z cannot be right" in first.stdout
+    fixed = backup.read_text(encoding="utf-8").replace("9999-12-31", "2026-06-01")
+    backup.write_text(fixed.replace("1970-01-01", "2026-06-02"), encoding="utf-8")
+    second = run(env, tmp_path, "ingest", str(backup))
+    assert "2 updated" in second.stdout, second.stdout
+    records = {
+        r["guid"]: r for r in map(json.loads, run(env, tmp_path, "export").stdout.split("\n")[:-1])
+    }
+    assert records["s"]["title"] == "Lone \ufffd surrogate"
+    assert records["s"]["paragraphs"] == ["Body one"]
+    assert (records["s"]["published"], records["e"]["published"]) == (
+        "2026-06-01T00:00:00Z",
+        "2026-06-02T00:00:00Z",
+    )

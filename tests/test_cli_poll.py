@@ -66,3 +66,30 @@ async def test_poll_usage_errors(env, tmp_path):
     assert code == 2 and "not an http(s) URL" in err
     code, out, _ = await archive_bot(env, tmp_path, "poll", "--once")
     assert code == 0 and "No feed is followed yet" in out
+
+
+async def test_poll_once_reads_a_damaged_feed_item_by_item(env, tmp_path, feed_server):
+    items = [
+        item(1, "Naïve — dash"),
+        item(2, "Bad BYTE byte"),
+        item(3, "Ring BELL the bell", paragraphs=("Escape ESC[31m red",)),
+        item(4, "Far future", pub_date="Fri, 31 Dec 9999 00:00:00 GMT"),
+    ]
+    data = rss(newest(items)).replace(b"BYTE", b"\xff").replace(b"BELL", b"\x07")
+    feed_server.publish("feed.xml", data.replace(b"ESC", b"\x1b"))
+
+    code, out, err = await archive_bot(
+        env, tmp_path, "poll", "--once", "--feed", feed_server.url("feed.xml")
+    )
+
+    assert code == 0, err
+    assert "4 posts in the feed (4 new, 0 updated)" in out
+    assert "1 byte sequence(s) not valid utf-8, read as U+FFFD" in out
+    assert "removed 2 control character(s)" in out
+    assert "'Far future': published 9999-12-31T00:00:00Z cannot be right" in out
+    assert not any(char in out + err for char in "\x07\x1b")
+    _, exported, _ = await archive_bot(env, tmp_path, "export")
+    records = {r["title"]: r for r in map(json.loads, exported.splitlines())}
+    assert set(records) == {"Naïve — dash", "Bad \ufffd byte", "Ring the bell", "Far future"}
+    assert records["Ring the bell"]["paragraphs"] == ["Escape [31m red"]
+    assert records["Far future"]["published"] is None

@@ -123,8 +123,9 @@ async def run_backfill(
     await archive.record_sync(crawl.location, crawl.kind, started=began)
     try:
         async for page in _ahead(crawl.pages()):
+            # Both crawls' parsers (records.py, feed.py) run every paragraph through clean_text.
             document = SourceDocument(
-                crawl.location, crawl.kind, page.posts, warnings=list(page.warnings)
+                crawl.location, crawl.kind, page.posts, warnings=list(page.warnings), cleaned=True
             )
             ingested = await archive.ingest(document, cursor=page.cursor)
             report.new += ingested.new

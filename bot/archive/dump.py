@@ -114,7 +114,9 @@ def parse_dump_bytes(data: bytes, location: str) -> SourceDocument:
         raise DumpError(f"{location}: no usable posts; " + "; ".join(warnings))
     for warning in warnings:
         log.warning("%s", warning)
-    return SourceDocument(location=location, kind="dump", posts=posts, warnings=warnings)
+    return SourceDocument(
+        location=location, kind="dump", posts=posts, warnings=warnings, cleaned=True
+    )
 
 
 def _parse_date(line: str, location: str, number: int) -> datetime | None:

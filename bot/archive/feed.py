@@ -10,9 +10,10 @@ from datetime import UTC, datetime
 
 import feedparser
 
+from .decoding import prepare
 from .html import html_to_paragraphs, html_to_text
 from .models import Post, SourceDocument
-from .text import clean_text
+from .text import REPLACEMENT, clean_text
 
 log = logging.getLogger(__name__)
 
@@ -33,10 +34,21 @@ def parse_feed(data: bytes, location: str) -> SourceDocument:
 
     Items lacking a title or a body are skipped with a warning. A document that is not well-formed
     is accepted if feedparser recovered items from it, minus the last item when the document is cut
-    short (its body may be too), and with a warning saying so.
+    short (its body may be too), and with a warning saying so. Bytes invalid in the declared
+    encoding become U+FFFD where they stand, and control characters are removed, with warnings.
     """
-    parsed = feedparser.parse(data, sanitize_html=True, resolve_relative_uris=False)
+    decoded = prepare(data)
+    parsed = feedparser.parse(decoded.data, sanitize_html=True, resolve_relative_uris=False)
     warnings: list[str] = []
+    if decoded.replaced:
+        warnings.append(
+            f"{location}: {decoded.replaced} byte sequence(s) not valid {decoded.encoding}, "
+            "read as U+FFFD"
+        )
+    if decoded.controls:
+        warnings.append(f"{location}: removed {decoded.controls} control character(s)")
+    if isinstance(parsed.get("bozo_exception"), feedparser.CharacterEncodingOverride):
+        warnings.append(f"{location}: {parsed.bozo_exception}; its non-ASCII text may be wrong")
     entries = list(parsed.entries)
     version = parsed.get("version") or ""
     if parsed.bozo and entries and isinstance(parsed.get("bozo_exception"), xml.sax.SAXException):
@@ -54,8 +66,11 @@ def parse_feed(data: bytes, location: str) -> SourceDocument:
     posts: list[Post] = []
     for number, entry in enumerate(entries, 1):
         post = _entry_to_post(entry, f"{location} item {number}", warnings)
-        if post is not None:
-            posts.append(post)
+        if post is None:
+            continue
+        if decoded.replaced and _has_replacements(post):
+            warnings.append(f"{location} item {number}: {post.title!r} lost characters (U+FFFD)")
+        posts.append(post)
     feed_title = html_to_text(parsed.feed.get("title", "")) or None
     for warning in warnings:
         log.warning("%s", warning)
@@ -74,6 +89,7 @@ def parse_feed(data: bytes, location: str) -> SourceDocument:
         warnings=warnings,
         links=links,
         generator=generator or None,
+        cleaned=True,
     )
 
 
@@ -124,6 +140,11 @@ def _entry_time(entry: feedparser.FeedParserDict) -> datetime | None:
             except (OverflowError, ValueError, OSError):
                 continue
     return None
+
+
+def _has_replacements(post: Post) -> bool:
+    texts = (post.title, post.author or "", *post.paragraphs)
+    return any(REPLACEMENT in text for text in texts)
 
 
 def _looks_like_html(data: bytes) -> bool:

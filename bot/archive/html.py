@@ -7,7 +7,7 @@ import re
 import lxml.html
 from lxml import etree
 
-from .text import clean_text
+from .text import clean_text, strip_markup_controls
 
 # Each of these starts a new paragraph; text between them is joined.
 BLOCK_TAGS = frozenset(
@@ -90,6 +90,7 @@ def html_to_paragraphs(html: str) -> list[str]:
     preamble and trailing "Discuss" link are removed.
     """
     html = _PUBLISHED_PREFIX.sub("", html or "", count=1)
+    html, _ = strip_markup_controls(html)  # lxml refuses a text holding one
     if not html.strip():
         return []
     try:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,6 +22,9 @@ from .models import Post, SourceDocument, isoformat
 from .text import clean_text
 
 log = logging.getLogger(__name__)
+
+# json.dumps escapes C0 controls; these it leaves raw, and a terminal obeys some (\x9b is CSI).
+_UNESCAPED_CONTROLS = re.compile("[\x7f-\x9f]")
 
 
 class JsonlError(ValueError):
@@ -40,14 +44,16 @@ def stream_jsonl(path: Path | str) -> SourceDocument:
     readable post raises JsonlError at its end (inside the ingest, which then rolls back)."""
     path = Path(path)
     warnings: list[str] = []
-    return SourceDocument(str(path), "jsonl", _read_file(path, warnings), warnings=warnings)
+    return SourceDocument(
+        str(path), "jsonl", _read_file(path, warnings), warnings=warnings, cleaned=True
+    )
 
 
 def parse_jsonl_lines(lines: Iterable[str], location: str) -> SourceDocument:
     """Read posts from JSONL text lines."""
     warnings: list[str] = []
     posts = list(_read_lines(lines, location, warnings))
-    return SourceDocument(location, "jsonl", posts, warnings=warnings)
+    return SourceDocument(location, "jsonl", posts, warnings=warnings, cleaned=True)
 
 
 def _read_file(path: Path, warnings: list[str]) -> Iterator[Post]:
@@ -136,9 +142,16 @@ def write_jsonl(posts: Iterable[Post], out: TextIO) -> int:
     """Write posts as JSON Lines; returns how many."""
     count = 0
     for post in posts:
-        out.write(json.dumps(post_to_json(post), ensure_ascii=False) + "\n")
+        out.write(dumps(post_to_json(post)) + "\n")
         count += 1
     return count
+
+
+def dumps(value: Any, **options: Any) -> str:
+    """JSON with non-ASCII text as it is, and every control character escaped (DEL and C1 too),
+    so no output can drive the terminal it is shown on."""
+    text = json.dumps(value, ensure_ascii=False, **options)
+    return _UNESCAPED_CONTROLS.sub(lambda match: f"\\u{ord(match.group()):04x}", text)
 
 
 def _optional_str(record: dict[str, Any], key: str) -> str | None:

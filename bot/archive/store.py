@@ -18,7 +18,7 @@ import time
 from collections import defaultdict
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
@@ -26,6 +26,7 @@ from urllib.parse import urlsplit
 import aiosqlite
 
 from . import vocabulary
+from .integrity import admit, losses, plausible
 from .migrations import MIGRATIONS
 from .models import (
     Post,
@@ -35,7 +36,7 @@ from .models import (
     guid_from_url,
     to_timestamp,
 )
-from .text import title_key
+from .text import REPLACEMENT, title_key
 
 log = logging.getLogger(__name__)
 
@@ -741,6 +742,7 @@ class _Ingestion:
         # the vocabulary at its end (cheaper than recording every change); a smaller one records
         # its changes (see vocabulary.py).
         self.paragraphs_before = 0
+        self.check_paragraphs = True  # for control characters (integrity.admit)
         # Writes waiting for the end of the batch.
         self.new_posts: dict[int, tuple[Any, ...]] = {}
         self.tags: list[tuple[int, str]] = []  # of the new posts
@@ -759,6 +761,7 @@ class _Ingestion:
         cls, db: aiosqlite.Connection, document: SourceDocument, report: IngestReport
     ) -> _Ingestion:
         run = cls(db, AUTHORITY[document.kind], report)
+        run.check_paragraphs = not document.cleaned
         async with db.execute(
             """
             INSERT INTO sources (location, kind, title, last_ingested_at) VALUES (?, ?, ?, ?)
@@ -781,6 +784,7 @@ class _Ingestion:
         return run
 
     async def ingest_batch(self, posts: Sequence[Post]) -> None:
+        posts = self._admit(posts)
         await self._load_candidates(posts)
         for post in posts:
             guid = post.guid or guid_from_url(post.url)
@@ -802,6 +806,17 @@ class _Ingestion:
             self.report.post_ids.append(row["id"])
             self.links.append((row["id"], self.source_id))
         await self._flush()
+
+    def _admit(self, posts: Sequence[Post]) -> list[Post]:
+        """The posts as the archive may hold them, whatever their source (integrity.admit)."""
+        now = datetime.fromtimestamp(self.now, UTC)
+        admitted = []
+        for post in posts:
+            checked, warnings = admit(post, now, check_paragraphs=self.check_paragraphs)
+            self.report.warnings += warnings
+            if checked is not None:
+                admitted.append(checked)
+        return admitted
 
     async def _flush(self) -> None:
         """Write the pending posts, paragraphs (and their FTS rows) and source links.
@@ -915,7 +930,11 @@ class _Ingestion:
             existing["tags"] = changes.pop("tags")
             if not changes:
                 changes["updated_at"] = self.now  # the tags changed: the post did
-        if self.authority >= existing["authority"] and body_hash != existing["body_hash"]:
+        if (
+            self.authority >= existing["authority"]
+            and body_hash != existing["body_hash"]
+            and not await self._lossier_body(existing, post)
+        ):
             changes.update(authority=self.authority, body_hash=body_hash)
             if not self.rebuild_vocabulary:
                 await vocabulary.removing_paragraphs(self.db, existing["id"])
@@ -949,9 +968,18 @@ class _Ingestion:
         """Column changes that bring `existing` up to date with another copy of the same post."""
         changes: dict[str, Any] = {}
         if self.authority >= existing["authority"]:
-            if post.title != existing["title"]:
+            # A copy that lost characters in decoding (U+FFFD) never replaces a better one.
+            if post.title != existing["title"] and not self._lossier(
+                post, "title", losses(post.title), losses(existing["title"])
+            ):
                 changes.update(title=post.title, title_key=title_key(post.title))
-            if post.author and post.author != existing["author"]:
+            if (
+                post.author
+                and post.author != existing["author"]
+                and not self._lossier(
+                    post, "author", losses(post.author), losses(existing["author"])
+                )
+            ):
                 changes["author"] = post.author
             if (
                 post.url
@@ -982,8 +1010,12 @@ class _Ingestion:
         if tags and tags != existing["tags"] and (higher or not existing["tags"]):
             changes["tags"] = tags
         # A post re-dated by its feed (LessWrong re-dates posts crossing a karma threshold) keeps
-        # the date it was first archived with; only a missing date is filled in.
-        if post.published is not None and existing["published"] is None:
+        # the date it was first archived with; only a missing date is filled in, or one that
+        # cannot be right (stored before such dates were refused), which is never kept.
+        stored = from_timestamp(existing["published"])
+        if (
+            stored is None or not plausible(stored, datetime.fromtimestamp(self.now, UTC))
+        ) and to_timestamp(post.published) != existing["published"]:
             changes["published"] = to_timestamp(post.published)
         for column in ("guid", "url"):
             if column in changes and await self._taken(column, changes[column], existing["id"]):
@@ -1000,6 +1032,27 @@ class _Ingestion:
             "INSERT INTO post_tags (post_id, tag) VALUES (?, ?)",
             [(post_id, tag) for tag in dict.fromkeys(tags)],
         )
+
+    def _lossier(self, post: Post, field: str, lost: int, stored: int) -> bool:
+        """Whether this copy's `field` lost more characters in decoding (U+FFFD) than the stored
+        one; if so it is kept out, with a warning."""
+        if lost <= stored:
+            return False
+        self.report.warnings.append(
+            f"{post.title!r}: this copy's {field} lost characters (U+FFFD); kept the stored one"
+        )
+        return True
+
+    async def _lossier_body(self, existing: dict[str, Any], post: Post) -> bool:
+        lost = losses(*post.paragraphs)
+        if not lost:
+            return False
+        async with self.db.execute(
+            "SELECT text FROM paragraphs WHERE post_id = ? AND instr(text, ?)",
+            (existing["id"], REPLACEMENT),
+        ) as cursor:
+            stored = losses(*(row[0] for row in await cursor.fetchall()))
+        return self._lossier(post, "text", lost, stored)
 
     async def _taken(self, column: str, value: str, post_id: int) -> bool:
         """Whether another post, stored or about to be, already has this guid or URL."""

@@ -14,6 +14,7 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from ..archive.integrity import losses
 from ..archive.store import Archive
 from .announcer import (
     Announcer,
@@ -46,8 +47,13 @@ log = logging.getLogger(__name__)
 OPENING_PARAGRAPHS = 3  # enough for an excerpt
 FIRST_RETRY = 30.0  # seconds before a failed send is tried again; doubles, up to retry_cap
 # A claimed message belongs to the process that claimed it for this long: time enough to send it.
-# After a crash the next process waits this long, then looks for it before sending it again.
+# After a crash the next process looks for it in the channel at once: found, it is recorded and
+# the channel goes on. Not found, it may still be on its way from a process that is alive, so the
+# channel waits for the lease to run out, then looks again and sends it.
 CLAIM_LEASE = 300
+# A post whose announcement would show characters lost in decoding (U+FFFD: a feed answer with a
+# bad byte) waits this long for a clean copy from a later fetch; a Discord message stays as sent.
+LOSSY_HOLD = 3600
 
 
 @dataclass(slots=True)
@@ -87,6 +93,9 @@ class Delivery:
         self.retry_cap = retry_cap
         self.digest_after = digest_after
         self.digest_max = digest_max
+        # Claims this process made, or looked for before their lease ran out: not looked at again
+        # until the lease is over.
+        self._known_claims: set[str] = set()
 
     async def run(self) -> DeliveryReport:
         """Decide about the posts feeds show, then send what waits in the outbox."""
@@ -111,7 +120,9 @@ class Delivery:
         keyword_posts = {c.post_id for c in candidates if c.keywords}
         posts = await self.archive.get_posts(keyword_posts)
         bodies = {post_id: await self.archive.get_paragraphs(post_id) for post_id in posts}
-        decisions: list[tuple[int, int, OutboxState]] = []
+        lossy = await self._lossy({c.post_id for c in candidates})
+        hold = math.ceil(now + LOSSY_HOLD)
+        decisions: list[tuple[int, int, OutboxState, int]] = []
         in_channel: set[tuple[int, int]] = set()
         for candidate in candidates:
             key = (candidate.channel_id, candidate.post_id)
@@ -129,8 +140,51 @@ class Delivery:
             else:
                 state = OutboxState.PENDING
                 in_channel.add(key)
-            decisions.append((candidate.subscription_id, candidate.post_id, state))
+            held = state is OutboxState.PENDING and candidate.post_id in lossy
+            decisions.append(
+                (candidate.subscription_id, candidate.post_id, state, hold if held else 0)
+            )
+        for post_id in sorted({post for _, post, _, until in decisions if until}):
+            log.warning(
+                "post %d lost characters in decoding (U+FFFD); its announcement waits up to %d s "
+                "for a clean copy",
+                post_id,
+                LOSSY_HOLD,
+            )
         return await self.store.enqueue(decisions, now) if decisions else 0
+
+    async def _lossy(self, post_ids: set[int]) -> set[int]:
+        """The posts whose announcement would show characters lost in decoding."""
+        posts = await self.archive.get_posts(post_ids, count_paragraphs=False)
+        found = set()
+        for post_id, post in posts.items():
+            opening = await self.archive.get_paragraphs(post_id, 0, OPENING_PARAGRAPHS)
+            if losses(post.title, post.author, *opening):
+                found.add(post_id)
+        return found
+
+    async def _release_held(self, subscription: Subscription) -> None:
+        """Let held posts go: those repaired by a clean copy, and those that waited long enough."""
+        held = await self.store.held(subscription.id)
+        if not held:
+            return
+        lossy = await self._lossy({row.post_id for row in held if row.post_id is not None})
+        now = self.clock()
+        released = []
+        for row in held:
+            if row.post_id not in lossy:
+                log.info("post %s has a clean copy now; announcing it", row.post_id)
+            elif row.not_before <= now:
+                log.warning(
+                    "post %s: no clean copy within %d s; announcing it with U+FFFD in it",
+                    row.post_id,
+                    LOSSY_HOLD,
+                )
+            else:
+                continue
+            released.append(row.id)
+        if released:
+            await self.store.release_held(released)
 
     async def _deliver(self, subscription: Subscription, report: DeliveryReport) -> None:
         """Send a subscription's waiting messages in order; stop at the first that must wait."""
@@ -138,22 +192,59 @@ class Delivery:
         if feed is None:
             return
         claimed = await self.store.claimed_groups(subscription.id)
+        claimed = [g for g in claimed if not await self._found_early(subscription, feed, g, report)]
         if any(group.not_before > self.clock() for group in claimed):
             return  # an older message waits for its retry; newer ones must not overtake it
         for group in claimed:
             if not await self._send(subscription, feed, group, report, recovering=True):
                 return
+        await self._release_held(subscription)
         while True:
             group = await self.store.claim_next(
                 subscription.id,
+                now=self.clock(),
                 lease_until=math.ceil(self.clock() + CLAIM_LEASE),
                 digest_after=self.digest_after,
                 digest_max=self.digest_max,
             )
-            if group is None or not await self._send(
-                subscription, feed, group, report, recovering=False
-            ):
+            if group is None:
                 return
+            self._known_claims.add(group.nonce)
+            if not await self._send(subscription, feed, group, report, recovering=False):
+                return
+
+    async def _found_early(
+        self, subscription: Subscription, feed: Feed, group: Group, report: DeliveryReport
+    ) -> bool:
+        """Whether a message another process claimed (and, likely, crashed sending) is in the
+        channel already: looked for once, before its lease runs out, and recorded if found.
+
+        A negative answer proves nothing while the claimer may be alive, so it changes nothing;
+        nor does a failure, which the recovery after the lease meets again and handles.
+        """
+        if group.not_before <= self.clock() or group.nonce in self._known_claims:
+            return False
+        self._known_claims.add(group.nonce)
+        announcement = await self._build(subscription, feed, group)
+        if announcement is None:
+            return False
+        try:
+            message_id = await self.announcer.find_sent(
+                subscription.channel_id, announcement, group.nonce
+            )
+        except Exception as exc:  # the announcer's faults, or a bug: the lease decides
+            log.info("could not look for message %s yet: %r", group.nonce, exc)
+            return False
+        if message_id is None:
+            return False
+        log.info(
+            "message %s in channel %d was sent before a restart",
+            group.nonce,
+            subscription.channel_id,
+        )
+        await self.store.mark_sent(group.nonce, message_id, now=self.clock())
+        report.recovered += 1
+        return True
 
     async def _send(
         self,

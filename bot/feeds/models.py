@@ -97,7 +97,7 @@ class OutboxRow:
     attempts: int
     message_id: int | None
     error: str | None
-    not_before: int  # unix seconds; a deferred send waits until then
+    not_before: int  # unix seconds; a deferred send, or a held pending post, waits until then
 
 
 @dataclass(frozen=True, slots=True)

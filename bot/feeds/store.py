@@ -363,18 +363,45 @@ class FeedStore:
                 for sub, channel, post, keywords, in_channel in await cursor.fetchall()
             ]
 
-    async def enqueue(self, decisions: Sequence[tuple[int, int, OutboxState]], now: float) -> int:
-        """Record (subscription, post, state) decisions; rows already there are kept as they are."""
+    async def enqueue(
+        self, decisions: Sequence[tuple[int, int, OutboxState, int]], now: float
+    ) -> int:
+        """Record (subscription, post, state, not_before) decisions; rows already there are kept
+        as they are. A pending row is not claimed before its not_before."""
         async with self.archive.transaction() as db:
             before = db.total_changes
             await db.executemany(
                 """
-                INSERT OR IGNORE INTO outbox (subscription_id, post_id, state, created_at)
-                VALUES (?, ?, ?, ?)
+                INSERT OR IGNORE INTO outbox
+                    (subscription_id, post_id, state, not_before, created_at)
+                VALUES (?, ?, ?, ?, ?)
                 """,
-                [(sub, post, str(state), int(now)) for sub, post, state in decisions],
+                [
+                    (sub, post, str(state), not_before, int(now))
+                    for sub, post, state, not_before in decisions
+                ],
             )
             return db.total_changes - before
+
+    async def held(self, subscription_id: int) -> list[OutboxRow]:
+        """Pending rows told to wait (not_before set), whether or not their time has come."""
+        async with self.archive.reader.execute(
+            f"""
+            SELECT {_OUTBOX_COLUMNS} FROM outbox AS o
+            WHERE o.subscription_id = ? AND o.state = 'pending' AND o.not_before > 0
+            ORDER BY o.id
+            """,
+            (subscription_id,),
+        ) as cursor:
+            return [_outbox_row(row) for row in await cursor.fetchall()]
+
+    async def release_held(self, row_ids: Sequence[int]) -> None:
+        """Pending rows that need wait no longer."""
+        async with self.archive.transaction() as db:
+            await db.executemany(
+                "UPDATE outbox SET not_before = 0 WHERE id = ? AND state = 'pending'",
+                [(row_id,) for row_id in row_ids],
+            )
 
     async def waiting_subscriptions(self) -> list[Subscription]:
         """Healthy subscriptions with something to send, or to check was sent."""
@@ -407,11 +434,13 @@ class FeedStore:
         self,
         subscription_id: int,
         *,
+        now: float,
         lease_until: int,
         digest_after: int = DIGEST_AFTER,
         digest_max: int = DIGEST_MAX,
     ) -> Group | None:
-        """Claim the next message of a subscription under a new nonce (None: nothing waits).
+        """Claim the next message of a subscription under a new nonce (None: nothing waits, or
+        only what must wait until its not_before).
 
         Claiming commits before the send: from then on, anyone who finds the message claimed
         looks for it in the channel before sending it again, and only after `lease_until`, so a
@@ -421,9 +450,10 @@ class FeedStore:
             async with db.execute(
                 f"""
                 SELECT {_OUTBOX_COLUMNS} FROM outbox AS o
-                WHERE o.subscription_id = ? AND o.state = 'pending' ORDER BY o.id
+                WHERE o.subscription_id = ? AND o.state = 'pending' AND o.not_before <= ?
+                ORDER BY o.id
                 """,
-                (subscription_id,),
+                (subscription_id, int(now)),
             ) as cursor:
                 rows = [_outbox_row(row) for row in await cursor.fetchall()]
             if not rows:

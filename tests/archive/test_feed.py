@@ -111,3 +111,57 @@ def test_documents_that_are_not_feeds_raise(data, message):
 def test_entities_and_html_in_cdata_title():
     [post] = parse_feed(rss(item(title="AI #171: False Flag &amp; More")), "f").posts
     assert post.title == "AI #171: False Flag & More"
+
+
+def test_one_invalid_byte_costs_one_character_of_its_own_item():
+    # The reproduction: declared UTF-8, one \xff in the second item.
+    data = rss(item(title="naïve — dash", guid="a" * 17), item(title="Bad BYTE", guid="b" * 17))
+    document = parse_feed(data.replace(b"BYTE", b"\xff byte"), "f")
+    assert [p.title for p in document.posts] == ["naïve — dash", "Bad \ufffd byte"]
+    assert "f: 1 byte sequence(s) not valid utf-8, read as U+FFFD" in document.warnings
+    assert "f item 2: 'Bad \ufffd byte' lost characters (U+FFFD)" in document.warnings
+    assert not any("item 1" in warning for warning in document.warnings)
+
+
+def test_a_bad_byte_in_a_body_is_replaced_there_and_the_title_is_untouched():
+    data = rss(item(title="Café", body="<p>Déjà vu BYTE here</p><p>Second</p>"))
+    [post] = parse_feed(data.replace(b"BYTE", b"\xc3("), "f").posts
+    assert post.title == "Café"
+    assert post.paragraphs == ("Déjà vu \ufffd( here", "Second")
+
+
+def test_a_feed_whose_text_is_not_in_its_declared_encoding_is_read_as_it_is():
+    # A windows-1252 page declared UTF-8: replacing every accented letter would lose them all.
+    data = rss(item(title="Caf\u00e9 na\u00efve")).replace("é".encode(), b"\xe9")
+    data = data.replace("ï".encode(), b"\xef")
+    document = parse_feed(data, "f")
+    assert [p.title for p in document.posts] == ["Café naïve"]
+    assert any("declared as utf-8, but parsed as" in w for w in document.warnings)
+
+
+def test_control_characters_are_removed_and_the_item_is_kept():
+    body = "<p>Ring \x07 the bell</p><p>Escape &#x1b;[31mred &amp;#27;here\x00</p>"
+    data = rss(item(title="Title \x1b[2J wiped", body=body), item(title="Clean", guid="c" * 17))
+    document = parse_feed(data, "f")
+    first, second = document.posts
+    assert first.title == "Title [2J wiped"
+    # "&amp;#27;" is the text "&#27;" (a post about character references), not a control.
+    assert first.paragraphs == ("Ring the bell", "Escape [31mred &#27;here")
+    assert second.title == "Clean"
+    assert "f: removed 4 control character(s)" in document.warnings
+    assert not any("malformed" in w or "no body" in w for w in document.warnings)
+
+
+def test_a_control_character_in_a_feed_in_another_encoding_is_removed_too():
+    head = RSS_HEAD.replace("UTF-8", "windows-1252")
+    for encoding in ("windows-1252", "utf-16"):
+        text = (head + item(title="Caf\u00e9 \x07 bell") + "</channel></rss>").replace(
+            "windows-1252", encoding
+        )
+        [post] = parse_feed(text.encode(encoding), "f").posts
+        assert post.title == "Café bell", encoding
+
+
+def test_one_bad_byte_in_an_otherwise_ascii_feed_keeps_the_declared_utf8():
+    [post] = parse_feed(rss(item(title="Bad BYTE")).replace(b"BYTE", b"\xff byte"), "f").posts
+    assert post.title == "Bad \ufffd byte"

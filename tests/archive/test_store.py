@@ -418,3 +418,94 @@ async def test_forum_fields_survive_export_and_import(archive, tmp_path):
     assert "karma" not in second and "tags" not in second
     restored = parse_jsonl(path).posts
     assert restored[0] == dataclasses.replace(forum, published=restored[0].published)
+
+
+def feed_with(title: bytes, body: bytes) -> bytes:
+    return (
+        b'<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>F</title>'
+        b"<item><title>" + title + b"</title><description>" + body + b"</description>"
+        b"<guid>lossyPost0000001</guid><pubDate>Thu, 04 Jun 2026 12:00:00 GMT</pubDate></item>"
+        b"</channel></rss>"
+    )
+
+
+CLEAN_FEED = feed_with("naïve — dash".encode(), "Déjà vu".encode())
+# The same item with two bytes lost: one in the title, one in the text.
+LOSSY_FEED = feed_with("naXve — dash".encode(), "Déjà X vu".encode()).replace(b"X", b"\xff")
+
+
+async def test_a_copy_that_lost_characters_never_replaces_a_clean_one(archive):
+    await archive.ingest(parse_feed(CLEAN_FEED, "feed"))
+    report = await archive.ingest(parse_feed(LOSSY_FEED, "feed"))
+    assert report.unchanged == 1
+    assert (
+        "'na\ufffdve — dash': this copy's title lost characters (U+FFFD); kept the stored one"
+        in (report.warnings)
+    )
+    assert any("this copy's text lost characters" in w for w in report.warnings)
+    [post] = [p async for p in archive.iter_posts()]
+    assert (post.title, post.paragraphs) == ("naïve — dash", ("Déjà vu",))
+
+
+async def test_a_clean_copy_repairs_one_that_lost_characters(archive):
+    await archive.ingest(parse_feed(LOSSY_FEED, "feed"))
+    report = await archive.ingest(parse_feed(CLEAN_FEED, "feed"))
+    assert report.updated == 1
+    [post] = [p async for p in archive.iter_posts()]
+    assert (post.title, post.paragraphs) == ("naïve — dash", ("Déjà vu",))
+    assert [row.text for row in await archive.match_paragraphs('"déjà"', 5)] == ["Déjà vu"]
+
+
+async def test_control_characters_never_reach_the_archive_whatever_the_source(archive):
+    # A source that does not clean its text (what the parsers do is not relied on).
+    raw = Post(
+        "Title \x1b[31mred\x07",
+        ("keeps\ttabs\nand lines\x00", "\x08\x7f", "C1\x9b too"),
+        WHEN,
+        url="https://e.org/p\x00",
+        guid="g\x1b",
+        author="Ann\x07",
+    )
+    report = await archive.ingest(doc(raw))
+    assert "'Title [31mred': removed control characters" in report.warnings
+    [post] = [p async for p in archive.iter_posts()]
+    assert post == Post(
+        "Title [31mred",
+        ("keeps\ttabs\nand lines", "C1 too"),
+        WHEN,
+        url="https://e.org/p",
+        guid="g",
+        author="Ann",
+    )
+
+
+@pytest.mark.parametrize(
+    "wrong", [datetime(9999, 12, 31, tzinfo=UTC), datetime(1970, 1, 1, tzinfo=UTC)]
+)
+async def test_an_implausible_date_is_unknown_until_a_copy_gives_a_likely_one(archive, wrong):
+    report = await archive.ingest(doc(a_post(guid="g", published=wrong)))
+    assert any("cannot be right" in w and "taken as unknown" in w for w in report.warnings)
+    assert (await archive.stats()).first_published is None
+    await archive.ingest(doc(a_post(guid="g", published=WHEN)))
+    assert (await archive.stats()).first_published == WHEN
+    # From then on the first plausible date wins, as for any re-dated post.
+    await archive.ingest(doc(a_post(guid="g", published=WHEN + timedelta(days=2))))
+    await archive.ingest(doc(a_post(guid="g", published=wrong)))
+    assert (await archive.stats()).first_published == WHEN
+
+
+async def test_a_date_more_than_a_day_ahead_is_refused_and_a_later_one_within_a_day_kept(archive):
+    now = datetime.now(UTC)
+    await archive.ingest(doc(a_post(guid="far", published=now + timedelta(days=3))))
+    await archive.ingest(doc(a_post("Soon", guid="soon", published=now + timedelta(hours=20))))
+    posts = {p.guid: p async for p in archive.iter_posts()}
+    assert posts["far"].published is None
+    assert posts["soon"].published == (now + timedelta(hours=20)).replace(microsecond=0)
+
+
+async def test_an_implausible_date_stored_by_an_older_version_gives_way(archive):
+    await archive.ingest(doc(a_post(guid="g")))
+    await archive._writer.execute("UPDATE posts SET published = 253402214400")  # 9999-12-31
+    report = await archive.ingest(doc(a_post(guid="g", published=WHEN + timedelta(hours=1))))
+    assert report.updated == 1
+    assert (await archive.stats()).first_published == WHEN + timedelta(hours=1)

@@ -12,7 +12,7 @@ from datetime import timedelta
 from bot.feeds.delivery import CLAIM_LEASE
 from bot.feeds.models import OutboxState
 from tests.fakediscord import CHANNEL_MESSAGES, Perm
-from tests.feeds.lesswrong import item, newest
+from tests.feeds.lesswrong import item, newest, rss
 from tests.feedserver import Route
 
 from .newsroom import announcements, notices, posts, titles
@@ -80,20 +80,24 @@ async def test_a_restart_on_the_same_database_posts_nothing_again(world, newsroo
     assert len(world.fake.requests_to("POST", CHANNEL_MESSAGES)) == 1
 
 
-async def test_a_crash_between_send_and_record_is_recovered_from_the_channel(world, newsroom):
+async def crash_while_discord_answers(world, newsroom, new_posts) -> None:
+    """Follow the feed, publish `new_posts`, and stop the bot while Discord's answer to the first
+    message is slow: the message is in the channel and the outbox never learns its id."""
     newsroom.publish(newest(BACKLOG))
     await newsroom.start()
     await newsroom.follow(world.general)
-    # Discord posts the message but its answer is slow: the bot goes down while waiting, so the
-    # message is in the channel and the outbox never learns its id.
     world.fake.delay("POST", CHANNEL_MESSAGES, 1.0, after_serving=True)
-    newsroom.publish(newest([*BACKLOG, item(6)]))
+    newsroom.publish(newest([*BACKLOG, *new_posts]))
     newsroom.clock.advance(600)
     newsroom.bot.poller.wake()
     async with asyncio.timeout(10):
         while not announcements(world.general):  # noqa: ASYNC110 - the fake's log
             await asyncio.sleep(0.01)
     await newsroom.stop()
+
+
+async def test_a_crash_between_send_and_record_is_recovered_from_the_channel(world, newsroom):
+    await crash_while_discord_answers(world, newsroom, [item(6)])
     (message,) = announcements(world.general)
 
     newsroom.clock.advance(CLAIM_LEASE + 1)  # the dead process's claim has run out
@@ -106,6 +110,15 @@ async def test_a_crash_between_send_and_record_is_recovered_from_the_channel(wor
     (sub,) = await store.subscriptions(world.guild.id)
     (row,) = [r for r in await store.outbox(sub.id) if r.state is OutboxState.SENT]
     assert row.message_id == message.id
+
+
+async def test_after_a_crash_a_message_found_in_the_channel_holds_up_nothing(world, newsroom):
+    await crash_while_discord_answers(world, newsroom, [item(6), item(7)])
+
+    await newsroom.start()  # at once, well within the dead process's claim lease
+
+    assert posts(world.general) == ["Post number 6", "Post number 7"]  # 7 did not wait 300 s
+    assert len(world.fake.requests_to("POST", CHANNEL_MESSAGES)) == 2
 
 
 async def test_an_answer_lost_after_discord_posted_is_not_a_second_message(world, newsroom):
@@ -392,3 +405,26 @@ async def test_a_shared_post_linking_the_same_post_is_not_taken_for_the_announce
 
     assert posts(world.general) == ["Post number 6"]  # looked, did not count the share, sent
     assert world.fake.requests_to("GET", CHANNEL_MESSAGES)
+
+
+async def test_a_feed_answer_with_a_bad_byte_never_reaches_a_channel_garbled(world, newsroom):
+    naive = item(5, "Naïve — dash")
+    backlog = [*BACKLOG[:4], naive]
+    newsroom.publish(newest(backlog))
+    await newsroom.start()
+    await newsroom.follow(world.general)
+    cafe = item(6, "Café at six", paragraphs=("Déjà vu: the opening.",))
+    # One answer loses the é of "Café" to an invalid byte; the rest of it is sound UTF-8.
+    garbled = rss(newest([*backlog, cafe])).replace("Café".encode(), b"Caf\xff")
+    newsroom.server.publish("feed.xml", garbled)
+    await newsroom.poll()
+    assert announcements(world.general) == []  # it waits for a clean copy
+
+    newsroom.publish(newest([*backlog, cafe]))
+    await newsroom.poll()
+
+    (message,) = announcements(world.general)
+    assert message.embeds[0]["title"] == "Café at six"
+    assert "Déjà vu: the opening." in message.embeds[0]["description"]
+    ix = await world.fake.slash(world.alice, world.general, "post", title="Naïve — dash")
+    assert (await ix.reply()).embeds[0]["title"] == "Naïve — dash"  # never became mojibake

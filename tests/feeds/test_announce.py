@@ -251,10 +251,42 @@ async def test_a_second_process_does_not_resend_a_message_another_has_just_claim
         poller = Poller(other, announcer=rig.announcer, clock=rig.clock)
         rig.clock.advance(60)
         await poller.run_round()
-        assert rig.announcer.channels[101] == []
-        assert rig.announcer.lookups == []  # not even looked for: it is A's to send
+        assert rig.announcer.channels[101] == []  # not there, yet it is A's to send: B waits
+        assert len(rig.announcer.lookups) == 1  # it looked, in case A had sent it and died
+        rig.clock.advance(60)
+        await poller.run_round()
+        assert len(rig.announcer.lookups) == 1  # once is enough until the lease runs out
         rig.clock.advance(CLAIM_LEASE)
         await poller.run_round()
     finally:
         await other.close()
     assert rig.announcer.posts(101) == ["Post number 6"]
+
+
+async def test_after_a_crash_a_message_found_in_the_channel_lets_the_next_go_out_at_once(rig):
+    await follow(rig, 101)
+    rig.publish(newest([*BACKLOG, item(6), item(7)]))  # two messages: the crash is in the first
+    rig.announcer.crash_after_send = True  # sent, then the process died before recording it
+    with pytest.raises(Crash):
+        await rig.round()
+
+    await rig.restart()
+    report = await rig.round(advance=30)  # well within the dead process's lease
+
+    assert report.delivery.recovered == 1
+    assert rig.announcer.posts(101) == ["Post number 6", "Post number 7"]
+
+
+async def test_after_a_crash_before_the_send_the_channel_waits_for_the_lease(rig):
+    await follow(rig, 101)
+    rig.publish(newest([*BACKLOG, item(6), item(7)]))  # two messages: the crash is in the first
+    rig.announcer.crash_before_send = True
+    with pytest.raises(Crash):
+        await rig.round()
+    await rig.restart()
+
+    await rig.round(advance=30)
+    assert rig.announcer.posts(101) == []  # not in the channel, but maybe on its way
+    await rig.round(advance=CLAIM_LEASE)
+
+    assert rig.announcer.posts(101) == ["Post number 6", "Post number 7"]

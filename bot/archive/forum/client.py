@@ -131,7 +131,8 @@ class ForumClient:
 
     def _results(self, where: str, status: int, kind: str, raw: bytes) -> list[Any]:
         try:
-            payload = json.loads(raw)
+            # One bad byte costs its own character (U+FFFD), not the page.
+            payload = json.loads(raw.decode("utf-8", errors="replace"))
         except ValueError:
             if status == 200 and kind == "application/json":
                 raise Transient(f"{where}: the answer was cut short (invalid JSON)") from None

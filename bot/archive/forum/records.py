@@ -62,7 +62,7 @@ def post_from_record(record: Record, site: Site) -> Post:
     contents = raw.get("contents")
     html = contents.get("html") if isinstance(contents, dict) else None
     paragraphs = tuple(html_to_paragraphs(html)) if isinstance(html, str) else ()
-    link = _string(raw, "url")
+    link = clean_text(_string(raw, "url") or "") or None
     if not paragraphs and link:
         paragraphs = (f"Linkpost: {link}",)  # a link and a title are still worth finding
     if not paragraphs:
