@@ -115,6 +115,7 @@ async def bench(args: argparse.Namespace, work: Path, db: Path) -> int:
             ix = await fake.slash(user, channel, "search", query=rng.choice(QUERIES[:16]))
             results[user.id] = await ix.reply(timeout=60)
         records = await run_load(fake, channel, users, results, args, rng)
+        print(f"bot peak RSS: {peak_rss_mb(bot.pid):.0f} MB")
     finally:
         if bot.returncode is None:
             bot.terminate()
@@ -151,8 +152,9 @@ async def one(fake, channel, user, results, kind, rng) -> tuple[str, float | Non
         ix = await fake.slash(user, channel, "search", query=rng.choice(QUERIES))
     elif kind == "page":
         message = results[user.id]
-        label = "Next ▶" if not message.button("Next ▶").get("disabled") else "◀ Previous"
-        if message.button(label).get("disabled"):
+        labels = {item.get("label"): item for item in message.buttons()}
+        label = "Next ▶" if not labels.get("Next ▶", {}).get("disabled", True) else "◀ Previous"
+        if labels.get(label, {}).get("disabled", True):  # one page of results, or none
             label = "Next ▶"
             kind = "search"
             ix = await fake.slash(user, channel, "search", query=rng.choice(QUERIES))
@@ -182,6 +184,14 @@ def _answer(event) -> bool:
     if event.kind == "callback":
         return event.payload.get("type") in (4, 7)
     return event.kind in ("edit_original", "followup")
+
+
+def peak_rss_mb(pid: int) -> float:
+    """The highest resident set size a running process has had (Linux: VmHWM)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
 
 
 def percentile(values: list[float], p: float) -> float:

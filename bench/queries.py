@@ -31,12 +31,18 @@ def typo(rng: random.Random, word: str) -> str:
 
 def make_queries(jsonl: Path, per_kind: int = 30, seed: int = 7) -> list[tuple[str, str]]:
     """(kind, query) pairs, `per_kind` of each kind, from posts sampled across the file."""
-    rng = random.Random(seed)
     posts = []
     with jsonl.open(encoding="utf-8") as handle:
         for number, line in enumerate(handle):
             if number % 37 == 0:  # a spread sample, without reading everything into memory
                 posts.append(json.loads(line))
+    return queries_for(posts, per_kind, seed)
+
+
+def queries_for(posts: list[dict], per_kind: int = 30, seed: int = 7) -> list[tuple[str, str]]:
+    """(kind, query) pairs from sample posts: dicts with title, author and paragraphs."""
+    rng = random.Random(seed)
+    posts = [post for post in posts if post.get("author") and post.get("paragraphs")]
     queries: list[tuple[str, str]] = []
     for kind in KINDS:
         for _ in range(per_kind):

@@ -13,7 +13,7 @@ from .server import FakeForum
 
 
 async def serve(count: int, port: int, seed: int) -> None:
-    forum = FakeForum(generate(count, seed))
+    forum = FakeForum(generate(count, seed), static=True)
     await forum.start(port)
     print(f"ready {forum.base} {len(forum.posts)}", flush=True)
     await asyncio.Event().wait()

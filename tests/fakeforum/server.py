@@ -21,7 +21,7 @@ from aiohttp import web
 from graphql import GraphQLError, execute, parse, validate
 
 from .schema import build
-from .views import FakePost, listed, select
+from .views import FakePost, listed, oldest_first, select
 
 FAULTS = (
     "500",  # plain-text FUNCTION_INVOCATION_FAILED, as Vercel sends it
@@ -64,8 +64,11 @@ class FakeForum:
         *,
         page_host: str = "https://www.lesswrong.com",
         response_limit: int = VERCEL_RESPONSE_LIMIT,
+        static: bool = False,
     ) -> None:
         self.posts: list[FakePost] = list(posts)
+        # An archive that will not change (a benchmark's) keeps its "old" order sorted once.
+        self._old_order = oldest_first(self.posts) if static else None
         self.page_host = page_host  # where pageUrl points (the site, or a bot mirror)
         self.response_limit = response_limit
         self.faults: list[str] = []  # consumed one per request, in order
@@ -257,7 +260,7 @@ class FakeForum:
             terms = {"view": view, **(view_terms or {}), "limit": limit, "offset": offset}
         else:
             terms = {"limit": limit, "offset": offset}
-        posts, total = select(self.posts, terms)
+        posts, total = select(self.posts, terms, old_order=self._old_order)
         return {
             "results": [self._output(post) for post in posts],
             "totalCount": total if enableTotal else None,

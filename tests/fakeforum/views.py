@@ -10,6 +10,8 @@ dropped *after* the limit, so pages come back short in the middle of a listing.
 
 from __future__ import annotations
 
+import bisect
+import itertools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -101,8 +103,22 @@ def parse_moment(value: Any) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-def select(posts: list[FakePost], terms: dict[str, Any]) -> tuple[list[FakePost], int]:
-    """The posts a listing with these terms returns, and how many matched before the limit."""
+def oldest_first(posts: list[FakePost]) -> list[FakePost]:
+    """The "old" view's order: postedAt ascending, then `_id` descending."""
+    ordered = sorted(posts, key=lambda post: post._id, reverse=True)
+    ordered.sort(key=lambda post: post.postedAt)
+    return ordered
+
+
+def select(
+    posts: list[FakePost], terms: dict[str, Any], *, old_order: list[FakePost] | None = None
+) -> tuple[list[FakePost], int]:
+    """The posts a listing with these terms returns, and how many matched before the limit.
+
+    `old_order` (oldest_first(posts), for an archive that does not change) lets a `view: "old"`
+    listing by postedAt start at its `after` by bisection instead of sorting every post: the same
+    answer, fast enough for a benchmark of 100k posts. Its total is then a lower bound.
+    """
     if not isinstance(terms, dict):
         raise GraphQLError("terms must be an object")
     view = terms.get("view")
@@ -132,12 +148,6 @@ def select(posts: list[FakePost], terms: dict[str, Any]) -> tuple[list[FakePost]
         threshold = terms.get("karmaThreshold")
         return not threshold or post.baseScore >= threshold  # 0 is ignored: a known bug
 
-    matching = [post for post in posts if wanted(post)]
-    # Sort keys in order, then `_id: -1` as the last tie-break (viewUtils.ts L115-128).
-    matching.sort(key=lambda post: post._id, reverse=True)
-    for key, direction in reversed(sort):
-        matching.sort(key=lambda post: getattr(post, key), reverse=direction < 0)
-
     limit = terms.get("limit")
     if not isinstance(limit, int) or limit < 1 or limit > MAX_DOCUMENTS_PER_REQUEST:
         limit = MAX_DOCUMENTS_PER_REQUEST  # clamped, never refused (viewUtils.ts L141-144)
@@ -146,6 +156,25 @@ def select(posts: list[FakePost], terms: dict[str, Any]) -> tuple[list[FakePost]
         raise GraphQLError("offset must be an integer")
     if offset > MAX_ALLOWED_API_SKIP:
         raise GraphQLError("Exceeded maximum value for skip")
+    if old_order is not None and view == "old" and time_field == "postedAt":
+        start = bisect.bisect_left(old_order, after, key=lambda post: post.postedAt) if after else 0
+        matching = []
+        for post in itertools.islice(old_order, start, None):
+            if before is not None and post.postedAt >= before:
+                break
+            if wanted(post):
+                matching.append(post)
+                if len(matching) >= offset + limit:
+                    break
+        page = matching[offset : offset + limit]
+        return [post for post in page if not post.onlyVisibleToLoggedIn], len(matching)
+
+    matching = [post for post in posts if wanted(post)]
+    # Sort keys in order, then `_id: -1` as the last tie-break (viewUtils.ts L115-128).
+    matching.sort(key=lambda post: post._id, reverse=True)
+    for key, direction in reversed(sort):
+        matching.sort(key=lambda post: getattr(post, key), reverse=direction < 0)
+
     page = matching[offset : offset + limit]
     # postCheckAccess runs after the SQL LIMIT (accessFilters.ts L226-252).
     return [post for post in page if not post.onlyVisibleToLoggedIn], len(matching)
