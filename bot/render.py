@@ -405,8 +405,12 @@ def _filters(request: SearchRequest) -> str:
 
 
 def _byline(post: StoredPost, *extra: str) -> str:
-    parts = [f"by **{inline(post.author)}**"] if post.author else []
+    parts = [f"by **{inline(post.authors)}**"] if post.authors else []
     parts.append(when(post.published, "D"))
+    if post.karma is not None:  # what a forum says of it
+        parts.append(f"{post.karma:,} karma")
+    if post.comments:
+        parts.append(f"{post.comments:,} comment" + ("" if post.comments == 1 else "s"))
     parts.extend(extra)
     return " · ".join(parts)
 

@@ -131,6 +131,15 @@ def test_search_page_layout_and_buttons():
     assert "Share in channel" not in [b.label for b in public.view.children]
 
 
+def test_a_forum_posts_card_names_its_coauthors_and_karma():
+    stored = post(coauthors=("Bo", "Cy"), karma=1234, comments=1)
+    page = SearchPage(SearchRequest("oracles"), 0, [hit(stored)], False, session_id=1)
+    description = render.search_page(page, private=True).embeds[0].to_dict()["description"]
+    assert description.startswith(
+        "by **Ada, Bo and Cy** · <t:1780598040:D> · 1,234 karma · 1 comment\n"
+    )
+
+
 def test_huge_titles_and_giant_words_still_fit():
     giant = "x" * 5000
     stored = post(title="T" * 400, url="https://example.com/" + "y" * 3000, author="@everyone")
