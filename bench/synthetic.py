@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import json
 import random
-import re
 import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -20,10 +19,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot.archive.dump import parse_dump
-from bot.config import shipped_archive
+from tests.fakeforum.corpus import material
 
-SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z“\"(])")
 SYLLABLES = (
     "ka lo mi ra ten vos quil bar dre sta pho nix gor tul mev zan rif oct plen sur dax "
     "wen cor fil har ist jun lek mor nav op pra qui sel tor ul vin wes xo yor zet"
@@ -36,23 +33,6 @@ LAST_NAMES = (
 )
 EPOCH = datetime(2009, 2, 1, tzinfo=UTC)
 SPAN_SECONDS = int((datetime(2026, 6, 1, tzinfo=UTC) - EPOCH).total_seconds())
-
-
-def real_material() -> tuple[list[str], list[str]]:
-    """Sentences and title words of the shipped archive."""
-    path = shipped_archive()
-    if path is None:
-        raise SystemExit("the shipped archive is missing from data/")
-    posts = parse_dump(path).posts
-    sentences = [
-        sentence
-        for post in posts
-        for paragraph in post.paragraphs
-        for sentence in SENTENCE.split(paragraph)
-        if 20 <= len(sentence) <= 400
-    ]
-    title_words = [word for post in posts for word in post.title.split()]
-    return sentences, title_words
 
 
 def invented_word(rng: random.Random) -> str:
@@ -70,7 +50,7 @@ def zipf_index(rng: random.Random, size: int, exponent: float = 1.1) -> int:
 def generate(paragraphs: int, seed: int = 20260604) -> Iterator[dict]:
     """Posts as JSONL records, totalling `paragraphs` paragraphs."""
     rng = random.Random(seed)
-    sentences, title_words = real_material()
+    sentences, title_words = material()
     tail = [invented_word(rng) for _ in range(max(5000, paragraphs // 2))]
     authors = []
     for number in range(max(50, paragraphs // 200)):

@@ -32,6 +32,18 @@ def counts(db) -> tuple[int, int, int]:
         ).fetchone()
 
 
+async def started_backfill(tmp_path, forum, output) -> asyncio.subprocess.Process:
+    """`archive-bot ingest <forum> --pace 0`, left running."""
+    return await asyncio.create_subprocess_exec(
+        str(ARCHIVE_BOT),
+        *("ingest", forum.source, "--pace", "0"),
+        env=cli_environment(tmp_path),
+        cwd=tmp_path,
+        stdout=output,
+        stderr=output,
+    )
+
+
 async def stored_at_least(db, posts: int) -> None:
     """Wait until the running import has committed this many posts."""
     async with asyncio.timeout(30):
@@ -59,17 +71,7 @@ async def test_a_backfill_prints_a_line_per_page_and_a_summary(tmp_path, forum):
 async def test_a_killed_backfill_resumes_with_nothing_lost_or_doubled(tmp_path, forum):
     db = tmp_path / "cli.db"
     forum.delay = 0.05
-    process = await asyncio.create_subprocess_exec(
-        str(ARCHIVE_BOT),
-        "ingest",
-        forum.source,
-        "--pace",
-        "0",
-        env=cli_environment(tmp_path),
-        cwd=tmp_path,
-        stdout=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.DEVNULL,
-    )
+    process = await started_backfill(tmp_path, forum, asyncio.subprocess.DEVNULL)
     await stored_at_least(db, 200)
     process.send_signal(signal.SIGKILL)
     await process.wait()
@@ -89,17 +91,7 @@ async def test_a_killed_backfill_resumes_with_nothing_lost_or_doubled(tmp_path, 
 async def test_ctrl_c_stops_cleanly_and_says_how_to_go_on(tmp_path, forum):
     db = tmp_path / "cli.db"
     forum.delay = 0.1
-    process = await asyncio.create_subprocess_exec(
-        str(ARCHIVE_BOT),
-        "ingest",
-        forum.source,
-        "--pace",
-        "0",
-        env=cli_environment(tmp_path),
-        cwd=tmp_path,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
+    process = await started_backfill(tmp_path, forum, asyncio.subprocess.PIPE)
     await stored_at_least(db, 100)
     process.send_signal(signal.SIGINT)
     _, err = await asyncio.wait_for(process.communicate(), 30)
