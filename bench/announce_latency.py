@@ -25,9 +25,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot.app import create_bot
 from bot.archive.store import Archive
 from bot.config import Secret, Settings
+from bot.discordbot.app import create_bot
 from bot.feeds.store import FeedStore
 from tests.fakediscord import FakeDiscord
 from tests.feeds.harness import FakeClock

@@ -17,8 +17,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.app import create_bot  # noqa: E402
 from bot.config import Secret, Settings  # noqa: E402
+from bot.discordbot.app import create_bot  # noqa: E402
 from tests.fakediscord import FakeDiscord, Message  # noqa: E402
 
 TIMESTAMP = re.compile(r"<t:(\d+):\w>")

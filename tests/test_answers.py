@@ -4,10 +4,10 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.answers import PAGE_SIZE, Answers, BadInput, SearchRequest
 from bot.archive.search import Searcher
 from bot.archive.sources import read_source
-from bot.sessions import SessionStore
+from bot.services.answers import PAGE_SIZE, Answers, BadInput, SearchRequest
+from bot.services.sessions import SessionStore
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from types import SimpleNamespace
 
 from bot.archive.backfill import BackfillReport
 from bot.archive.forum.crawl import Page
-from bot.backfill_view import BackfillProgress, format_backfill
+from bot.cli.backfill_view import BackfillProgress, format_backfill
 
 
 def crawl(origin: datetime) -> SimpleNamespace:

@@ -4,7 +4,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.dates import DateError, parse_date
+from bot.services.dates import DateError, parse_date
 
 NOW = datetime(2026, 6, 10, 15, 30, tzinfo=UTC)
 

@@ -9,12 +9,12 @@ import discord
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot import custom_ids, render
-from bot.answers import PAGE_SIZE, SearchPage, SearchRequest
 from bot.archive.excerpt import make_excerpt
 from bot.archive.models import StoredPost
 from bot.archive.search import Hit
-from bot.render import LIMITS, Reply, clip, fit, size
+from bot.discordbot import custom_ids, render
+from bot.discordbot.render import LIMITS, Reply, clip, fit, size
+from bot.services.answers import PAGE_SIZE, SearchPage, SearchRequest
 
 text = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=["Cs"]), max_size=9000)
 MARKUP = st.text(alphabet="ab *_\\`|~<>@[]()#\n😀é", max_size=9000)

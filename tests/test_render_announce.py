@@ -10,9 +10,9 @@ import discord
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot import render
+from bot.discordbot import render
+from bot.discordbot.render import size
 from bot.feeds.models import AnnouncedPost, Announcement, AnnouncementKind
-from bot.render import size
 
 WHEN = datetime(2026, 6, 5, 8, 0, tzinfo=UTC)
 text = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=["Cs"]), max_size=5000)

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from bot.archive.store import Archive
-from bot.sessions import SessionStore, sessions_path
+from bot.services.sessions import SessionStore, sessions_path
 
 
 class Clock:

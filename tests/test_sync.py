@@ -2,7 +2,7 @@
 
 import copy
 
-from bot.sync import differ
+from bot.discordbot.sync import differ
 
 LOCAL = [
     {

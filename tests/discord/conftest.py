@@ -18,12 +18,12 @@ from pathlib import Path
 
 import pytest
 
-from bot.app import ArchiveBot, create_bot
 from bot.archive.models import Post, SourceDocument
 from bot.archive.sources import read_source
 from bot.archive.store import Archive
 from bot.config import Secret, Settings, shipped_archive
-from bot.sessions import sessions_path
+from bot.discordbot.app import ArchiveBot, create_bot
+from bot.services.sessions import sessions_path
 from tests.fakediscord import Channel, FakeDiscord, Guild, User
 
 

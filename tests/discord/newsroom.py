@@ -11,7 +11,7 @@ import asyncio
 import random
 from typing import Any
 
-from bot.app import ArchiveBot
+from bot.discordbot.app import ArchiveBot
 from bot.feeds.schedule import PollPolicy
 from tests.fakediscord import Channel, Message, User
 from tests.feeds.harness import FakeClock

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.announcements import MAX_SUBSCRIPTIONS
+from bot.services.announcements import MAX_SUBSCRIPTIONS
 from tests.fakediscord import Perm
 from tests.feeds.lesswrong import item, newest
 

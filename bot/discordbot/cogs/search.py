@@ -1,25 +1,22 @@
 """/search, the "Search the archive" message menu, and what the buttons under results do.
 
-A button's custom_id names the search session and the page (see bot.custom_ids); bot.cogs.buttons
+A button's custom_id names the search session and the page (see custom_ids.py); cogs/buttons.py
 routes a click to the methods here, so buttons work after any restart while the session is kept.
 """
 
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
 
 import discord
 from discord import app_commands
 from discord.ext import commands, tasks
 
+from ...services.answers import BadInput, SearchRequest
+from ...services.sessions import SearchSession
 from .. import render
-from ..answers import BadInput, SearchRequest
+from ..host import Host
 from ..replies import answer, defer, tell
-from ..sessions import SearchSession
-
-if TYPE_CHECKING:
-    from ..app import ArchiveBot
 
 log = logging.getLogger(__name__)
 
@@ -29,7 +26,7 @@ MENU_NAME = "Search the archive"
 class SearchCog(commands.Cog, name="Search"):
     """Search commands and the handlers behind the result buttons."""
 
-    def __init__(self, bot: ArchiveBot):
+    def __init__(self, bot: Host):
         self.bot = bot
         self.menu = app_commands.ContextMenu(name=MENU_NAME, callback=self.search_message)
 

@@ -20,15 +20,15 @@ from collections.abc import AsyncIterator
 import aiohttp
 import discord
 
-from . import render
-from .feeds.announcer import (
+from ..feeds.announcer import (
     ChannelGone,
     MissingPermission,
     RateLimited,
     Rejected,
     TransientError,
 )
-from .feeds.models import Announcement
+from ..feeds.models import Announcement
+from . import render
 
 log = logging.getLogger(__name__)
 

@@ -4,17 +4,14 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
 from .. import render
+from ..host import Host
 from ..replies import answer, defer
-
-if TYPE_CHECKING:
-    from ..app import ArchiveBot
 
 log = logging.getLogger(__name__)
 
@@ -22,7 +19,7 @@ log = logging.getLogger(__name__)
 class InfoCog(commands.Cog, name="Info"):
     """What is in the archive, and how to use the bot."""
 
-    def __init__(self, bot: ArchiveBot):
+    def __init__(self, bot: Host):
         self.bot = bot
 
     @app_commands.command(

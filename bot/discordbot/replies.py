@@ -14,8 +14,8 @@ from typing import Any
 import discord
 from discord import app_commands
 
+from ..services.answers import BadInput
 from . import render
-from .answers import BadInput
 
 log = logging.getLogger(__name__)
 

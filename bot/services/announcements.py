@@ -11,10 +11,10 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from ..feeds.addresses import url_problem
+from ..feeds.models import Feed, Subscription, normalize_feed_url, parse_keywords
+from ..feeds.store import FeedStore, GuildStatus
 from .answers import BadInput
-from .feeds.addresses import url_problem
-from .feeds.models import Feed, Subscription, normalize_feed_url, parse_keywords
-from .feeds.store import FeedStore, GuildStatus
 
 log = logging.getLogger(__name__)
 

@@ -20,13 +20,13 @@ import discord
 from discord import app_commands
 from discord.utils import escape_markdown, escape_mentions, format_dt
 
+from ..archive.models import StoredPost
+from ..archive.search import Hit
+from ..archive.store import ArchiveStats, SourceStats, SyncStatus
+from ..feeds.models import AnnouncedPost, Announcement, AnnouncementKind, Feed, Subscription
+from ..feeds.store import GuildStatus
+from ..services.answers import PostLookup, PostMatches, PostPreview, SearchPage, SearchRequest
 from . import custom_ids
-from .answers import PostLookup, PostMatches, PostPreview, SearchPage, SearchRequest
-from .archive.models import StoredPost
-from .archive.search import Hit
-from .archive.store import ArchiveStats, SourceStats, SyncStatus
-from .feeds.models import AnnouncedPost, Announcement, AnnouncementKind, Feed, Subscription
-from .feeds.store import GuildStatus
 
 COLOUR = discord.Colour(0x5F9B65)  # LessWrong's green
 NOTICE_COLOUR = discord.Colour(0xE3A33B)  # amber: something about a feed, not a post
@@ -293,7 +293,7 @@ def buttons(*rows: Sequence[discord.ui.Button]) -> discord.ui.View | None:
     """A view holding these rows of buttons, or None when there are none.
 
     The view is stopped before it is sent: clicks are dispatched by custom_id patterns registered
-    once at start-up (see bot.cogs.search), so no per-message view or timer has to live in memory.
+    once at start-up (see cogs/search.py), so no per-message view or timer has to live in memory.
     """
     view = discord.ui.View(timeout=None)
     for number, row in enumerate(rows):

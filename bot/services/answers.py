@@ -14,12 +14,12 @@ from datetime import datetime
 from rapidfuzz import fuzz
 from rapidfuzz.utils import default_process
 
-from .archive.models import StoredPost
-from .archive.search import Hit, Searcher
-from .archive.store import Archive, ArchiveStats
+from ..archive.models import StoredPost
+from ..archive.search import Hit, Searcher
+from ..archive.store import Archive, ArchiveStats
+from ..feeds.models import Feed
+from ..feeds.store import FeedStore
 from .dates import DateError, parse_date
-from .feeds.models import Feed
-from .feeds.store import FeedStore
 from .sessions import SearchSession, SessionStore
 
 log = logging.getLogger(__name__)

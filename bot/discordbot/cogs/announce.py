@@ -1,26 +1,23 @@
 """/announce add|remove|list|status: which channels announce which feeds' new posts.
 
 Server-only, and offered by Discord only to members with Manage Server; the cog checks that too
-(a stale command registration must not open it to everyone). The work is in bot.announcements;
-what needs Discord's view of the server (can the bot post in that channel? is the role
-pingable?) is checked here.
+(a stale command registration must not open it to everyone). The work is in
+services/announcements.py; what needs Discord's view of the server (can the bot post in that
+channel? is the role pingable?) is checked here.
 """
 
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
+from ...services.answers import BadInput
 from .. import render
-from ..answers import BadInput
+from ..host import Host
 from ..replies import answer, defer
-
-if TYPE_CHECKING:
-    from ..app import ArchiveBot
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +32,7 @@ class AnnounceCog(
 ):
     """Subscriptions of this server's channels to feeds."""
 
-    def __init__(self, bot: ArchiveBot):
+    def __init__(self, bot: Host):
         self.bot = bot
         super().__init__()
 

@@ -1,7 +1,7 @@
 """The `custom_id`s of the bot's buttons: all the state a button needs, so it works after a restart.
 
 Every id starts with `ab:`; an `ab:` id that none of these patterns matches is from an older version
-of the bot and is answered with "expired" (see bot.cogs.buttons). Ids stay far below Discord's
+of the bot and is answered with "expired" (see cogs/buttons.py). Ids stay far below Discord's
 100-character limit.
 """
 

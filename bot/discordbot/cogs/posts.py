@@ -4,18 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import TYPE_CHECKING
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
+from ...services.answers import BadInput
 from .. import render
-from ..answers import BadInput
+from ..host import Host
 from ..replies import answer, defer, tell
-
-if TYPE_CHECKING:
-    from ..app import ArchiveBot
 
 log = logging.getLogger(__name__)
 
@@ -25,7 +22,7 @@ AUTOCOMPLETE_SECONDS = 1.5  # Discord drops an autocomplete answer after 3 s; be
 class PostsCog(commands.Cog, name="Posts"):
     """Looking posts up: by title, the newest, one at random."""
 
-    def __init__(self, bot: ArchiveBot):
+    def __init__(self, bot: Host):
         self.bot = bot
 
     @app_commands.command(

@@ -26,7 +26,7 @@ from pathlib import Path
 
 import aiosqlite
 
-from .archive.models import from_timestamp, to_timestamp
+from ..archive.models import from_timestamp, to_timestamp
 
 log = logging.getLogger(__name__)
 

@@ -1,6 +1,6 @@
 """The buttons under the bot's replies: from a click's custom_id to the cog method that answers it.
 
-A button's custom_id holds everything its click needs (see bot.custom_ids), so buttons work on any
+A button's custom_id holds everything its click needs (see custom_ids.py), so buttons work on any
 message, after any restart. discord.py hands a click to the `ArchiveButton` DynamicItem registered
 at start-up when the interaction carries the message the button is on, as Discord's always does;
 `ArchiveBot.on_interaction` answers the rest (no message in the payload, or an id from an older

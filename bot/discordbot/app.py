@@ -1,7 +1,7 @@
 """The Discord bot: a discord.py Bot built by create_bot(settings), holding the archive.
 
 `setup_hook` owns start-up: it opens the archive (building it from the shipped dump on first run),
-loads the cogs, registers the persistent buttons and syncs the slash commands (see bot.sync).
+loads the cogs, registers the persistent buttons and syncs the slash commands (see sync.py).
 `close()` stops background work, unloads the cogs, disconnects, then closes the database.
 """
 
@@ -18,25 +18,25 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from ..archive.autosync import AutoSync
+from ..archive.backfill import BackfillOptions
+from ..archive.search import Searcher
+from ..archive.sources import read_source
+from ..archive.store import Archive
+from ..config import Settings, shipped_archive
+from ..feeds.poller import Poller
+from ..feeds.schedule import PollPolicy
+from ..services.announcements import Announcements
+from ..services.answers import Answers
+from ..services.sessions import SessionStore, sessions_path
 from . import custom_ids, render
-from .announcements import Announcements
-from .answers import Answers
-from .archive.autosync import AutoSync
-from .archive.backfill import BackfillOptions
-from .archive.search import Searcher
-from .archive.sources import read_source
-from .archive.store import Archive
+from .announcer import DiscordAnnouncer
 from .cogs import buttons
 from .cogs.announce import AnnounceCog
 from .cogs.info import InfoCog
 from .cogs.posts import PostsCog
 from .cogs.search import SearchCog
-from .config import Settings, shipped_archive
-from .discord_announcer import DiscordAnnouncer
-from .feeds.poller import Poller
-from .feeds.schedule import PollPolicy
 from .replies import report_error, tell
-from .sessions import SessionStore, sessions_path
 from .sync import SyncResult, sync_commands
 
 log = logging.getLogger(__name__)
@@ -157,7 +157,7 @@ class ArchiveBot(commands.Bot):
                 self.autosync.start()
 
     async def sync_commands(self, *, force: bool = False) -> SyncResult:
-        """Sync the slash commands per the policy in bot.sync (guild when DISCORD_GUILD_ID)."""
+        """Sync the slash commands per the policy in sync.py (guild when DISCORD_GUILD_ID)."""
         return await sync_commands(self, self.tree, guild_id=self.settings.guild_id, force=force)
 
     async def on_ready(self) -> None:
@@ -165,7 +165,7 @@ class ArchiveBot(commands.Bot):
         log.info("connected as %s (id %s) to %d servers", self.user, self.user.id, len(self.guilds))
 
     async def on_interaction(self, interaction: discord.Interaction) -> None:
-        """A click on our button that discord.py does not dispatch (see bot.cogs.buttons)."""
+        """A click on our button that discord.py does not dispatch (see cogs/buttons.py)."""
         if interaction.type is not discord.InteractionType.component:
             return
         custom_id = (interaction.data or {}).get("custom_id", "")
@@ -273,19 +273,3 @@ async def _run(settings: Settings, db_path: Path) -> None:
         log.info("stopping")
         await bot.close()
         await runner
-
-
-async def sync_once(
-    settings: Settings, db_path: Path, *, guild_id: int | None, clear: bool = False
-) -> SyncResult:
-    """`archive-bot sync`: log in over HTTP only, push (or clear a guild's) commands, log out."""
-    assert settings.discord_token is not None
-    bot = create_bot(settings, db_path, sync_on_start=False, poll_feeds=False)
-    async with bot:
-        await bot.login(settings.discord_token.reveal())
-        if clear and guild_id is not None:
-            guild = discord.Object(id=guild_id)
-            bot.tree.clear_commands(guild=guild)
-            await bot.tree.sync(guild=guild)
-            return SyncResult(f"guild {guild_id}", True, [])
-        return await sync_commands(bot, bot.tree, guild_id=guild_id, force=True)

@@ -10,8 +10,8 @@ import time
 from datetime import UTC, datetime
 from typing import TextIO
 
-from .archive.backfill import BackfillReport, Crawl
-from .archive.forum.crawl import Page
+from ..archive.backfill import BackfillReport, Crawl
+from ..archive.forum.crawl import Page
 
 BAR_STEPS = 10_000  # the bar's resolution: a hundredth of a percent
 
