@@ -12,8 +12,11 @@ from hypothesis import strategies as st
 from bot.archive.excerpt import make_excerpt
 from bot.archive.models import StoredPost
 from bot.archive.search import Hit
-from bot.discordbot import custom_ids, render
-from bot.discordbot.render import LIMITS, Reply, clip, fit, size
+from bot.discordbot import custom_ids
+from bot.discordbot.render.limits import LIMITS, Reply, check_components, clip, fit, size
+from bot.discordbot.render.parts import quoted
+from bot.discordbot.render.posts import title_choices
+from bot.discordbot.render.search import search_page
 from bot.services.answers import PAGE_SIZE, SearchPage, SearchRequest
 
 text = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=["Cs"]), max_size=9000)
@@ -81,7 +84,7 @@ def test_clip_cuts_at_a_word_and_never_leaves_broken_markdown():
 
 
 def test_user_text_is_escaped_and_cannot_mention():
-    shown = render.quoted("@everyone <@123456789012345678> **x** [a](http://b)")
+    shown = quoted("@everyone <@123456789012345678> **x** [a](http://b)")
     assert "@everyone" not in shown and "<@123456789012345678>" not in shown
     assert "\\*\\*x\\*\\*" in shown and "\\[a" in shown
 
@@ -108,7 +111,7 @@ def test_search_page_layout_and_buttons():
     stored = post()
     hits = [hit(stored, 0), hit(stored, 3), hit(post(id=8, title="Other"), 1)]
     page = SearchPage(SearchRequest("oracles"), 0, hits, True, session_id=99)
-    reply = render.search_page(page, private=True)
+    reply = search_page(page, private=True)
     assert reply.content == "🔎 Results 1–3 for “oracles”"
     first = reply.embeds[0].to_dict()
     assert first["title"] == "1. A Post" and "#:~:text=" in first["url"]
@@ -127,14 +130,14 @@ def test_search_page_layout_and_buttons():
         any(p.fullmatch(i) for p in custom_ids.ALL) and re.fullmatch(custom_ids.TEMPLATE, i)
         for i in ids
     )
-    public = render.search_page(page, private=False)
+    public = search_page(page, private=False)
     assert "Share in channel" not in [b.label for b in public.view.children]
 
 
 def test_a_forum_posts_card_names_its_coauthors_and_karma():
     stored = post(coauthors=("Bo", "Cy"), karma=1234, comments=1)
     page = SearchPage(SearchRequest("oracles"), 0, [hit(stored)], False, session_id=1)
-    description = render.search_page(page, private=True).embeds[0].to_dict()["description"]
+    description = search_page(page, private=True).embeds[0].to_dict()["description"]
     assert description.startswith(
         "by **Ada, Bo and Cy** · <t:1780598040:D> · 1,234 karma · 1 comment\n"
     )
@@ -145,7 +148,7 @@ def test_huge_titles_and_giant_words_still_fit():
     stored = post(title="T" * 400, url="https://example.com/" + "y" * 3000, author="@everyone")
     hits = [hit(stored, i, giant) for i in range(PAGE_SIZE)]
     page = SearchPage(SearchRequest("q" * 6000), 0, hits, True, session_id=1)
-    reply = render.search_page(page, private=True)
+    reply = search_page(page, private=True)
     data = [e.to_dict() for e in reply.embeds]
     assert all(size(e["title"]) <= 256 and "url" not in e for e in data)
     assert sum(total(e) for e in data) <= 6000
@@ -155,7 +158,7 @@ def test_huge_titles_and_giant_words_still_fit():
 
 def test_choices_are_cut_to_discords_limits():
     posts = [post(id=i, title=f"{'Long title ' * 20}{i}") for i in range(40)]
-    choices = render.title_choices(posts)
+    choices = title_choices(posts)
     assert len(choices) == 25
     assert all(1 <= len(c.name) <= 100 and c.value == f"post:{i}" for i, c in enumerate(choices))
 
@@ -164,11 +167,11 @@ def test_buttons_over_the_limits_are_a_bug_not_a_cut():
     view = discord.ui.View()
     for i in range(6):
         view.add_item(discord.ui.Button(label=str(i), custom_id=f"ab:{i}", row=0 if i < 5 else 1))
-    render.check_components(view)  # 5 + 1: fine
+    check_components(view)  # 5 + 1: fine
     bad = discord.ui.View()
     bad.add_item(discord.ui.Button(label="x", custom_id="ab:" + "9" * 100))
     try:
-        render.check_components(bad)
+        check_components(bad)
     except ValueError:
         pass
     else:

@@ -28,7 +28,8 @@ from ..feeds.announcer import (
     TransientError,
 )
 from ..feeds.models import Announcement
-from . import render
+from .render.announcements import announcement as render_announcement
+from .render.announcements import missing_permissions, shows_announcement
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +48,7 @@ class DiscordAnnouncer:
 
     async def send(self, channel_id: int, announcement: Announcement, nonce: str) -> int:
         """Post the announcement with `nonce` (Discord drops a repeat within minutes)."""
-        reply = render.announcement(announcement)
+        reply = render_announcement(announcement)
         channel = self.client.get_partial_messageable(channel_id)
         async with self._calling(channel_id):
             message = await channel.send(**reply.send_kwargs(), nonce=nonce)
@@ -59,7 +60,7 @@ class DiscordAnnouncer:
         """Our message for this announcement among the channel's recent messages, if any.
 
         Discord returns a nonce only in the answer to the POST, never in history, so messages are
-        matched by what they show (render.shows_announcement). Replies to commands (webhook
+        matched by what they show (shows_announcement). Replies to commands (webhook
         messages) are skipped: a shared search result can link the same post.
         """
         me = self.client.user.id if self.client.user is not None else None
@@ -73,7 +74,7 @@ class DiscordAnnouncer:
                 if message.webhook_id is not None or message.interaction_metadata is not None:
                     continue
                 embeds = [embed.to_dict() for embed in message.embeds]
-                if render.shows_announcement(announcement, embeds):
+                if shows_announcement(announcement, embeds):
                     return message.id
         return None
 
@@ -107,7 +108,7 @@ class DiscordAnnouncer:
         """Name the missing permission when the cache knows the channel."""
         channel = self.client.get_channel(channel_id)
         if isinstance(channel, discord.abc.GuildChannel):
-            missing = render.missing_permissions(channel.permissions_for(channel.guild.me))
+            missing = missing_permissions(channel.permissions_for(channel.guild.me))
             if missing:
                 return f"I lack {', '.join(missing)} in #{channel.name}"
         return _text(exc)

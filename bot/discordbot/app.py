@@ -29,13 +29,14 @@ from ..feeds.schedule import PollPolicy
 from ..services.announcements import Announcements
 from ..services.answers import Answers
 from ..services.sessions import SessionStore, sessions_path
-from . import custom_ids, render
+from . import custom_ids
 from .announcer import DiscordAnnouncer
 from .cogs import buttons
 from .cogs.announce import AnnounceCog
 from .cogs.info import InfoCog
 from .cogs.posts import PostsCog
 from .cogs.search import SearchCog
+from .render.parts import RESTARTING, notice
 from .replies import report_error, tell
 from .sync import SyncResult, sync_commands
 
@@ -181,7 +182,7 @@ class ArchiveBot(commands.Bot):
                 with contextlib.suppress(discord.HTTPException):
                     await interaction.response.autocomplete([])
             else:
-                await tell(interaction, render.notice(render.RESTARTING))
+                await tell(interaction, notice(RESTARTING))
             return False
         task = asyncio.current_task()
         if task is not None:

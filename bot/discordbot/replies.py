@@ -1,6 +1,6 @@
 """Answering interactions: defer, reply, and the one handler that turns errors into short notes.
 
-Every reply goes out with `AllowedMentions.none()` (see render.Reply). A user never sees a
+Every reply goes out with `AllowedMentions.none()` (see Reply). A user never sees a
 traceback: expected problems (bad input, an expired search) get a short private message, unexpected
 ones a generic private message and an ERROR log line with the command and its options.
 """
@@ -15,7 +15,8 @@ import discord
 from discord import app_commands
 
 from ..services.answers import BadInput
-from . import render
+from .render.limits import Reply
+from .render.parts import FAILED, STALE_COMMAND, problem
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +42,7 @@ async def defer(
         await interaction.response.defer(ephemeral=private, thinking=True)
 
 
-async def answer(interaction: discord.Interaction, reply: render.Reply) -> None:
+async def answer(interaction: discord.Interaction, reply: Reply) -> None:
     """Send the reply: as the response, or in place of what defer() left."""
     if interaction.response.is_done():
         await interaction.edit_original_response(**reply.edit_kwargs())
@@ -50,7 +51,7 @@ async def answer(interaction: discord.Interaction, reply: render.Reply) -> None:
         await interaction.response.send_message(**reply.send_kwargs(), ephemeral=private)
 
 
-async def tell(interaction: discord.Interaction, reply: render.Reply) -> None:
+async def tell(interaction: discord.Interaction, reply: Reply) -> None:
     """Send a short message only the user sees, whatever state the interaction is in."""
     try:
         if not interaction.response.is_done():
@@ -88,22 +89,22 @@ async def report_error(interaction: discord.Interaction, error: BaseException) -
     where = describe(interaction)
     if isinstance(original, BadInput):
         log.info("%s: refused input: %s", where, original)
-        await tell(interaction, render.problem(str(original)))
+        await tell(interaction, problem(str(original)))
     elif isinstance(error, app_commands.CommandNotFound):
         log.warning("%s: no such command here (is the command list out of date?)", where)
-        await tell(interaction, render.problem(render.STALE_COMMAND))
+        await tell(interaction, problem(STALE_COMMAND))
     elif isinstance(error, app_commands.MissingPermissions):
         log.info("%s: refused: the member lacks %s", where, error.missing_permissions)
         names = ", ".join(
             PERMISSION_NAMES.get(p, p.replace("_", " ").title()) for p in error.missing_permissions
         )
-        await tell(interaction, render.problem(f"Only members with {names} can use that."))
+        await tell(interaction, problem(f"Only members with {names} can use that."))
     elif isinstance(error, app_commands.NoPrivateMessage):
         log.info("%s: refused outside a server", where)
-        await tell(interaction, render.problem("That works in a server only, not here."))
+        await tell(interaction, problem("That works in a server only, not here."))
     elif isinstance(error, app_commands.TransformerError):
         log.info("%s: option value refused: %r", where, error.value)
-        await tell(interaction, render.problem(f"I can't use “{error.value}” there."))
+        await tell(interaction, problem(f"I can't use “{error.value}” there."))
     elif isinstance(original, discord.HTTPException) and original.code in EXPIRED:
         log.warning(
             "%s: the interaction expired before the reply (%s %s); nothing more can be sent",
@@ -113,10 +114,10 @@ async def report_error(interaction: discord.Interaction, error: BaseException) -
         )
     elif isinstance(original, discord.HTTPException) and original.code in GONE:
         log.warning("%s: Discord refused the reply: %s %s", where, original.status, original.text)
-        await tell(interaction, render.problem("I could not post that here."))
+        await tell(interaction, problem("I could not post that here."))
     else:
         log.error("%s failed", where, exc_info=original)
-        await tell(interaction, render.problem(render.FAILED))
+        await tell(interaction, problem(FAILED))
 
 
 def describe(interaction: discord.Interaction) -> str:

@@ -15,8 +15,15 @@ from discord import app_commands
 from discord.ext import commands
 
 from ...services.answers import BadInput
-from .. import render
 from ..host import Host
+from ..render.announcements import missing_permissions
+from ..render.subscriptions import (
+    announce_status,
+    subscribed,
+    subscription_choices,
+    subscription_list,
+    unsubscribed,
+)
 from ..replies import answer, defer
 
 log = logging.getLogger(__name__)
@@ -61,7 +68,7 @@ class AnnounceCog(
     ) -> None:
         """/announce add: check the channel and role here, the rest in Announcements.add."""
         me = channel.guild.me
-        missing = render.missing_permissions(channel.permissions_for(me))
+        missing = missing_permissions(channel.permissions_for(me))
         if missing:
             raise BadInput(
                 f"I can't announce in #{channel.name}: I lack {_join(missing)} there. Give me "
@@ -87,7 +94,7 @@ class AnnounceCog(
             role_id=role.id if role is not None else None,
             keywords=keywords,
         )
-        reply = render.subscribed(
+        reply = subscribed(
             added.subscription, added.feed, fetching=added.fetching, warnings=warnings
         )
         await answer(interaction, reply)
@@ -98,7 +105,7 @@ class AnnounceCog(
         """/announce remove: one subscription of this server."""
         await defer(interaction)
         removed = await self.bot.announcements.remove(interaction.guild_id, subscription)
-        await answer(interaction, render.unsubscribed(removed))
+        await answer(interaction, unsubscribed(removed))
 
     @remove.autocomplete("subscription")
     async def remove_choices(
@@ -109,14 +116,14 @@ class AnnounceCog(
             return []
         names = {channel.id: channel.name for channel in interaction.guild.channels}
         found = await self.bot.announcements.matching(interaction.guild_id, current, names)
-        return render.subscription_choices(found, names)
+        return subscription_choices(found, names)
 
     @app_commands.command(name="list", description="The feeds this server announces, and where")
     async def list_(self, interaction: discord.Interaction) -> None:
         """/announce list: this server's subscriptions."""
         await defer(interaction)
         subscriptions = await self.bot.announcements.subscriptions(interaction.guild_id)
-        await answer(interaction, render.subscription_list(subscriptions))
+        await answer(interaction, subscription_list(subscriptions))
 
     @app_commands.command(
         name="status", description="Health of this server's feeds and announcement channels"
@@ -127,9 +134,7 @@ class AnnounceCog(
         status = await self.bot.announcements.status(interaction.guild_id)
         guild = interaction.guild
         problems = {sub.id: channel_problem(guild, sub.channel_id) for sub in status.subscriptions}
-        await answer(
-            interaction, render.announce_status(status, problems, now=discord.utils.utcnow())
-        )
+        await answer(interaction, announce_status(status, problems, now=discord.utils.utcnow()))
 
 
 def channel_problem(guild: discord.Guild | None, channel_id: int) -> str | None:
@@ -137,7 +142,7 @@ def channel_problem(guild: discord.Guild | None, channel_id: int) -> str | None:
     channel = guild.get_channel(channel_id) if guild is not None else None
     if channel is None:
         return "the channel no longer exists (or I can't see it)"
-    missing = render.missing_permissions(channel.permissions_for(guild.me))
+    missing = missing_permissions(channel.permissions_for(guild.me))
     return f"I lack {_join(missing)} there" if missing else None
 
 

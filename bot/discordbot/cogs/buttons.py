@@ -16,7 +16,8 @@ from typing import Any
 
 import discord
 
-from .. import custom_ids, render
+from .. import custom_ids
+from ..render.parts import EXPIRED, notice
 from ..replies import guarded, tell
 
 log = logging.getLogger(__name__)
@@ -43,7 +44,7 @@ async def handle(interaction: discord.Interaction, custom_id: str) -> None:
             await guarded(interaction, _call(interaction, cog_name, method, arguments(match)))
             return
     log.info("unknown button %r: answered as expired", custom_id)
-    await tell(interaction, render.notice(render.EXPIRED))
+    await tell(interaction, notice(EXPIRED))
 
 
 async def _call(interaction: discord.Interaction, cog_name: str, method: str, args: tuple) -> None:

@@ -9,8 +9,9 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from .. import render
 from ..host import Host
+from ..render.stats import help_card
+from ..render.stats import stats as render_stats
 from ..replies import answer, defer
 
 log = logging.getLogger(__name__)
@@ -32,7 +33,7 @@ class InfoCog(commands.Cog, name="Info"):
         """/stats: size, date range, sources and their health."""
         await defer(interaction, private=not public)
         overview = await self.bot.answers.overview()
-        reply = render.stats(
+        reply = render_stats(
             overview.archive,
             poll_seconds=self.bot.settings.feed_poll_seconds,
             now=datetime.now(UTC),
@@ -43,7 +44,7 @@ class InfoCog(commands.Cog, name="Info"):
     @app_commands.command(name="help", description="What this bot can do, and how")
     async def help(self, interaction: discord.Interaction) -> None:
         """/help: every command, from the command tree itself."""
-        await answer(interaction, render.help_card(usage(self.bot.tree)))
+        await answer(interaction, help_card(usage(self.bot.tree)))
 
 
 def usage(tree: app_commands.CommandTree) -> list[tuple[str, str]]:

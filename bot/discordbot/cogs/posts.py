@@ -10,8 +10,11 @@ from discord import app_commands
 from discord.ext import commands
 
 from ...services.answers import BadInput
-from .. import render
 from ..host import Host
+from ..render.limits import fit
+from ..render.parts import POST_GONE, notice
+from ..render.posts import post_card, post_not_found, title_choices
+from ..render.posts import recent as render_recent
 from ..replies import answer, defer, tell
 
 log = logging.getLogger(__name__)
@@ -39,13 +42,13 @@ class PostsCog(commands.Cog, name="Posts"):
         await defer(interaction, private=not public)
         lookup = await self.bot.answers.find_post(title)
         if lookup.post is None:
-            await tell(interaction, render.post_not_found(lookup))
+            await tell(interaction, post_not_found(lookup))
             return
         preview = await self.bot.answers.preview(lookup.post.id)
         if preview is None:
-            await tell(interaction, render.notice(render.POST_GONE))
+            await tell(interaction, notice(POST_GONE))
             return
-        await answer(interaction, render.post_card(preview, private=not public))
+        await answer(interaction, post_card(preview, private=not public))
 
     @post.autocomplete("title")
     async def post_title(
@@ -60,7 +63,7 @@ class PostsCog(commands.Cog, name="Posts"):
                 "title autocomplete took over %.0f s; answered nothing", AUTOCOMPLETE_SECONDS
             )
             return []
-        return render.title_choices(posts)
+        return title_choices(posts)
 
     @app_commands.command(name="recent", description="The newest posts in the archive")
     @app_commands.describe(
@@ -77,7 +80,7 @@ class PostsCog(commands.Cog, name="Posts"):
         count = max(1, min(count, 20))  # Discord enforces the range in its client, not for us
         await defer(interaction, private=not public)
         posts = await self.bot.answers.recent(count)
-        await answer(interaction, render.recent(posts))
+        await answer(interaction, render_recent(posts))
 
     @app_commands.command(name="random", description="A post from the archive, picked at random")
     @app_commands.describe(
@@ -88,18 +91,18 @@ class PostsCog(commands.Cog, name="Posts"):
         await defer(interaction, private=not public)
         preview = await self.bot.answers.random_preview()
         if preview is None:
-            await tell(interaction, render.notice("The archive is empty."))
+            await tell(interaction, notice("The archive is empty."))
             return
-        await answer(interaction, render.post_card(preview, private=not public))
+        await answer(interaction, post_card(preview, private=not public))
 
     async def share_post(self, interaction: discord.Interaction, post_id: int) -> None:
         """Share in channel, under a private post card."""
         await defer(interaction, new_message=False)
         preview = await self.bot.answers.preview(post_id)
         if preview is None:
-            await tell(interaction, render.notice(render.POST_GONE))
+            await tell(interaction, notice(POST_GONE))
             return
-        shared = render.post_card(preview, private=False)
+        shared = post_card(preview, private=False)
         await interaction.followup.send(**shared.send_kwargs(), ephemeral=False, wait=True)
         shared.content = "✅ Shared in the channel."
-        await answer(interaction, render.fit(shared))
+        await answer(interaction, fit(shared))

@@ -14,8 +14,10 @@ from discord.ext import commands, tasks
 
 from ...services.answers import BadInput, SearchRequest
 from ...services.sessions import SearchSession
-from .. import render
 from ..host import Host
+from ..render.limits import fit
+from ..render.parts import EMPTY_MESSAGE, EXPIRED, NOT_YOURS, POST_GONE, notice
+from ..render.search import post_matches, search_page
 from ..replies import answer, defer, tell
 
 log = logging.getLogger(__name__)
@@ -63,7 +65,7 @@ class SearchCog(commands.Cog, name="Search"):
         request = SearchRequest.parse(query, author, after, before)
         await defer(interaction, private=not public)
         page = await self.bot.answers.search(request, interaction.user.id)
-        await answer(interaction, render.search_page(page, private=not public))
+        await answer(interaction, search_page(page, private=not public))
 
     async def search_message(self, interaction: discord.Interaction, message: discord.Message):
         """The message menu: search for the text of the message it was used on, privately."""
@@ -71,11 +73,11 @@ class SearchCog(commands.Cog, name="Search"):
             part for embed in message.embeds for part in (embed.title, embed.description) if part
         )
         if not text.strip():
-            raise BadInput(render.EMPTY_MESSAGE)
+            raise BadInput(EMPTY_MESSAGE)
         request = SearchRequest.parse(text)
         await defer(interaction, private=True)
         page = await self.bot.answers.search(request, interaction.user.id)
-        await answer(interaction, render.search_page(page, private=True))
+        await answer(interaction, search_page(page, private=True))
 
     # --- buttons -------------------------------------------------------------------------------
 
@@ -86,7 +88,7 @@ class SearchCog(commands.Cog, name="Search"):
         if session is None:
             return
         result = await self.bot.answers.page(SearchRequest.from_session(session), page, session.id)
-        await answer(interaction, render.search_page(result, private=_is_private(interaction)))
+        await answer(interaction, search_page(result, private=_is_private(interaction)))
 
     async def share(self, interaction: discord.Interaction, session_id: int, page: int) -> None:
         """Share in channel: post this page of a private search for everyone."""
@@ -95,26 +97,26 @@ class SearchCog(commands.Cog, name="Search"):
         if session is None:
             return
         result = await self.bot.answers.page(SearchRequest.from_session(session), page, session.id)
-        shared = render.search_page(result, private=False)
+        shared = search_page(result, private=False)
         await interaction.followup.send(**shared.send_kwargs(), ephemeral=False, wait=True)
         # The private copy loses its share button, and says where its public twin went.
         shared.content = f"{shared.content}\n✅ Shared in the channel."
-        await answer(interaction, render.fit(shared))
+        await answer(interaction, fit(shared))
 
     async def more(self, interaction: discord.Interaction, session_id: int, post_id: int) -> None:
         """More from this post: its other matching paragraphs, privately, for whoever asks."""
         await defer(interaction, private=True, new_message=True)
         session = await self.bot.answers.session(session_id)
         if session is None:
-            await tell(interaction, render.notice(render.EXPIRED))
+            await tell(interaction, notice(EXPIRED))
             return
         matches = await self.bot.answers.more_from_post(
             SearchRequest.from_session(session), post_id
         )
         if matches is None:
-            await tell(interaction, render.notice(render.POST_GONE))
+            await tell(interaction, notice(POST_GONE))
             return
-        await answer(interaction, render.post_matches(matches))
+        await answer(interaction, post_matches(matches))
 
     async def try_suggestion(
         self, interaction: discord.Interaction, session_id: int, index: int
@@ -126,11 +128,11 @@ class SearchCog(commands.Cog, name="Search"):
             return
         suggestions = await self.bot.searcher.did_you_mean(session.query)
         if index >= len(suggestions):
-            await tell(interaction, render.notice(render.EXPIRED))
+            await tell(interaction, notice(EXPIRED))
             return
         request = SearchRequest(suggestions[index], session.author, session.after, session.before)
         page = await self.bot.answers.search(request, interaction.user.id)
-        await answer(interaction, render.search_page(page, private=_is_private(interaction)))
+        await answer(interaction, search_page(page, private=_is_private(interaction)))
 
     async def _owned_session(
         self, interaction: discord.Interaction, session_id: int
@@ -138,10 +140,10 @@ class SearchCog(commands.Cog, name="Search"):
         """The session behind a button if it is still kept and this user made it; else say why."""
         session = await self.bot.answers.session(session_id)
         if session is None:
-            await tell(interaction, render.notice(render.EXPIRED))
+            await tell(interaction, notice(EXPIRED))
             return None
         if session.user_id != interaction.user.id:
-            await tell(interaction, render.notice(render.NOT_YOURS))
+            await tell(interaction, notice(NOT_YOURS))
             return None
         return session
 
