@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.archive.migrations import MIGRATIONS
 from bot.archive.store import Archive
+from bot.archive.store.migrations import MIGRATIONS
 from bot.feeds.announcer import TransientError
 from bot.feeds.store import FeedStore
 
