@@ -1,4 +1,7 @@
-"""`python -m bot` is the same as `archive-bot`."""
+"""`python -m bot` is the same as `archive-bot`.
+
+May import: bot.cli.
+"""
 
 import sys
 

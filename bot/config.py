@@ -1,4 +1,7 @@
-"""Settings, read once from the environment (and `.env`, loaded by the entry point)."""
+"""Settings, read once from the environment (and `.env`, loaded by the entry point).
+
+May import: bot.archive; never discord.
+"""
 
 from __future__ import annotations
 

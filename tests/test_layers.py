@@ -96,3 +96,10 @@ def test_an_import_inside_a_function_is_a_violation_too():
         "bot.archive.probe imports discord",
     ]
     assert violations("bot.discordbot.probe", imported(source, "bot.discordbot.probe")) == []
+
+
+@pytest.mark.parametrize("path", MODULES, ids=module_name)
+def test_every_module_says_what_it_is_for_and_may_import(path):
+    doc = ast.get_docstring(ast.parse(path.read_text(encoding="utf-8")))
+    assert doc, f"{module_name(path)} has no docstring"
+    assert "may import" in doc.lower(), f"{module_name(path)}: say what it may import"

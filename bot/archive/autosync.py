@@ -5,6 +5,8 @@ first run is the whole backfill, later ones fetch what is new or edited. It shar
 loop, so it stays out of the way: requests are paced, HTML is parsed in a worker thread, and each
 page is one short write transaction, between which searches and announcements go on. A failure is
 logged and recorded (see /stats) and the source is tried again later; it never stops the bot.
+
+May import: bot.archive only; never discord.
 """
 
 from __future__ import annotations

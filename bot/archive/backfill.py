@@ -4,6 +4,8 @@ run into the archive page by page, each page committed with the cursor that foll
 `open_crawl()` names the source and loads its cursor; `run_backfill()` drives it, stores every
 page, records how the run went (for /stats and `archive-bot stats`) and returns a report. The CLI
 (`archive-bot ingest lesswrong`) and the bot's background sync both come through here.
+
+May import: bot.archive only; never discord.
 """
 
 from __future__ import annotations

@@ -6,6 +6,8 @@ mojibake. Decoding here first, with the declared encoding, turns each invalid se
 where it stands, in its own item. Control characters, which XML 1.0 forbids (a BEL makes the
 document malformed and costs the item around it), are removed as well, including those written as
 character references (`&#x1b;`).
+
+May import: bot.archive only; never discord.
 """
 
 from __future__ import annotations

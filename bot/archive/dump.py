@@ -14,6 +14,8 @@ Layout of the page, as saved to text:
 
 Structural damage (undecodable bytes, an unknown month, no posts at all) raises DumpError naming the
 file and line, so nothing is half-ingested; damage confined to one post skips it with a warning.
+
+May import: bot.archive only; never discord.
 """
 
 from __future__ import annotations

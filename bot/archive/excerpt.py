@@ -1,4 +1,7 @@
-"""The best window of a paragraph for a query, cut at word boundaries, with matched words marked."""
+"""The best window of a paragraph for a query, cut at word boundaries, with matched words marked.
+
+May import: bot.archive only; never discord.
+"""
 
 from __future__ import annotations
 

@@ -4,6 +4,8 @@ Every query keyword becomes a `Concept`: the indexed terms that may stand for it
 (1.0 for the word as typed). Candidates for a typo are kept side by side rather than decided here:
 the paragraphs that hold them together with the other query words decide which reading was meant
 ("spce" -> spec or space).
+
+May import: bot.archive only; never discord.
 """
 
 from __future__ import annotations

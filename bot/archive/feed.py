@@ -1,4 +1,7 @@
-"""RSS 2.0 and Atom feeds -> posts, through feedparser."""
+"""RSS 2.0 and Atom feeds -> posts, through feedparser.
+
+May import: bot.archive only; never discord.
+"""
 
 from __future__ import annotations
 

@@ -1,9 +1,11 @@
-"""HTTP GET for feeds: bounded in time, size and redirects, conditional when we have validators."""
+"""HTTP GET for feeds: bounded in time, size and redirects, conditional when we have validators.
+
+May import: bot.archive only; never discord.
+"""
 
 from __future__ import annotations
 
 import asyncio
-import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -11,8 +13,6 @@ from email.utils import parsedate_to_datetime
 import aiohttp
 
 from .. import __version__
-
-log = logging.getLogger(__name__)
 
 USER_AGENT = (
     f"archive-bot/{__version__} (Discord bot that archives and announces blog posts; "

@@ -7,6 +7,8 @@ resumably (each page committed with the URL to fetch next):
 - WordPress, which links to neither but answers `?paged=2`, `?paged=3`, ... and a 404 past the end.
 Once the whole history has been read, a run starts again from the feed and stops at the first page
 whose posts the archive already holds.
+
+May import: bot.archive only; never discord.
 """
 
 from __future__ import annotations

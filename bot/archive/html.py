@@ -1,4 +1,7 @@
-"""Turn a post's HTML into paragraphs of plain text."""
+"""Turn a post's HTML into paragraphs of plain text.
+
+May import: bot.archive only; never discord.
+"""
 
 from __future__ import annotations
 

@@ -3,6 +3,8 @@ and a believable date. Also which of two copies of a post lost more characters i
 
 The parsers clean their text already; this is the guard for every source, present and future,
 applied by the store's ingest.
+
+May import: bot.archive only; never discord.
 """
 
 from __future__ import annotations

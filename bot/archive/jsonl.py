@@ -5,6 +5,8 @@ Each line is an object with `title`, `url`, `guid`, `author`, `published` (ISO-8
 forum also carry `coauthors` and `tags` (lists of strings), `karma` and `comments` (integers), `af`
 (true for Alignment Forum posts) and `link_url` (a linkpost's link); export writes these only when
 they are known.
+
+May import: bot.archive only; never discord.
 """
 
 from __future__ import annotations

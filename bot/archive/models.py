@@ -1,4 +1,7 @@
-"""Plain data passed between parsers, the store and search."""
+"""Plain data passed between parsers, the store and search.
+
+May import: bot.archive only; never discord.
+"""
 
 from __future__ import annotations
 

@@ -2,6 +2,8 @@
 patience with passing trouble (backoff, Retry-After) that gives up with a clear message.
 
 The forum backfill (forum/) and a feed's archive pages (history.py) both crawl through `Crawler`.
+
+May import: bot.archive only; never discord.
 """
 
 from __future__ import annotations

@@ -1,4 +1,7 @@
-"""Understanding what a user typed: normalisation, words, stopwords, and safe FTS5 expressions."""
+"""Understanding what a user typed: normalisation, words, stopwords, and safe FTS5 expressions.
+
+May import: bot.archive only; never discord.
+"""
 
 from __future__ import annotations
 

@@ -12,6 +12,8 @@ A paragraph's score adds up evidence that it is what the user is after:
 - BM25 from the full-text index, a little; recency and early position only as tie-breakers.
 Bare headings and table-of-contents lines are discounted, and the paragraph under a heading
 inherits part of the heading's match: people want the section, not its title line.
+
+May import: bot.archive only; never discord.
 """
 
 from __future__ import annotations

@@ -7,6 +7,8 @@
 `Searcher.search()` returns `Hit`s; `suggest_titles()` serves autocomplete from memory;
 `did_you_mean()` offers corrections when nothing was found. None of them raises on any string a
 user can type.
+
+May import: bot.archive only; never discord.
 """
 
 from __future__ import annotations

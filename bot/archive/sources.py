@@ -1,11 +1,13 @@
-"""Read any source the archive takes: an aggregator dump, a feed (file or URL) or a JSONL file."""
+"""Read any source the archive takes: an aggregator dump, a feed (file or URL) or a JSONL file.
+
+May import: bot.archive only; never discord.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import csv
 import dataclasses
-import logging
 from pathlib import Path
 
 from .dump import parse_dump_bytes
@@ -14,8 +16,6 @@ from .fetch import fetch
 from .jsonl import stream_jsonl
 from .models import Post, SourceDocument, guid_from_url
 from .text import title_key
-
-log = logging.getLogger(__name__)
 
 KNOWN_URLS_FILE = "known-urls.tsv"
 _JSONL_SUFFIXES = (".jsonl", ".ndjson")

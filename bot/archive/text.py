@@ -1,4 +1,7 @@
-"""Text normalisation shared by parsers, the store and search."""
+"""Text normalisation shared by parsers, the store and search.
+
+May import: bot.archive only; never discord.
+"""
 
 from __future__ import annotations
 

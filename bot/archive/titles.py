@@ -3,6 +3,8 @@
 Every typed word but the last must match a title word (exactly, or within one or two edits when
 no title has it); the last word may be unfinished and matches as a prefix. Stopwords ("of", "a")
 are not required. Titles that start with what was typed come first, then newer posts.
+
+May import: bot.archive only; never discord.
 """
 
 from __future__ import annotations

@@ -1,6 +1,8 @@
 """How `archive-bot ingest` shows a forum backfill or a feed's history: on a terminal a progress
 bar (the cursor's date between the site's first post and now, posts, posts/s, ETA), elsewhere one
 line per page on stderr; then a summary. No discord here.
+
+May import: bot.archive, bot.feeds, bot.services, bot.config; bot.discordbot lazily.
 """
 
 from __future__ import annotations

@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import logging
 import sys
 from pathlib import Path
 
@@ -21,9 +20,6 @@ from ..feeds.announcer import Announcer
 from ..feeds.poller import FeedReport, Poller, RoundReport
 from ..feeds.schedule import PollPolicy
 from .common import UsageError
-
-log = logging.getLogger(__name__)
-
 
 NO_TOKEN_HELP = """\
 No Discord token configured, so the bot cannot start.

@@ -8,6 +8,8 @@ permission. What to send, retries and exactly-once bookkeeping are the outbox's 
 client's `max_ratelimit_timeout` (30 s for the bot) raises at once and becomes `RateLimited`, so the
 outbox retries that channel after `retry_after` while the other channels go on. Every call is
 also bounded by `timeout`, so a hung connection cannot stall announcing.
+
+May import: discord, bot.services, bot.archive, bot.feeds, bot.config.
 """
 
 from __future__ import annotations

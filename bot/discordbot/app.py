@@ -3,6 +3,8 @@
 `setup_hook` owns start-up: it opens the archive (building it from the shipped dump on first run),
 loads the cogs, registers the persistent buttons and syncs the slash commands (see sync.py).
 `close()` stops background work, unloads the cogs, disconnects, then closes the database.
+
+May import: discord, bot.services, bot.archive, bot.feeds, bot.config.
 """
 
 from __future__ import annotations

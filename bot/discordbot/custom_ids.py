@@ -3,6 +3,8 @@
 Every id starts with `ab:`; an `ab:` id that none of these patterns matches is from an older version
 of the bot and is answered with "expired" (see cogs/buttons.py). Ids stay far below Discord's
 100-character limit.
+
+May import: discord, bot.services, bot.archive, bot.feeds, bot.config.
 """
 
 from __future__ import annotations

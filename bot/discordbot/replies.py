@@ -3,6 +3,8 @@
 Every reply goes out with `AllowedMentions.none()` (see Reply). A user never sees a
 traceback: expected problems (bad input, an expired search) get a short private message, unexpected
 ones a generic private message and an ERROR log line with the command and its options.
+
+May import: discord, bot.services, bot.archive, bot.feeds, bot.config.
 """
 
 from __future__ import annotations

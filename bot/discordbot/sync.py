@@ -5,6 +5,8 @@
 - Otherwise (production): global commands. At start they are compared with what Discord already has
   and pushed only when they differ, so a restart does not spend Discord's daily command-create
   budget nor make clients refetch the list. `archive-bot sync` pushes them unconditionally.
+
+May import: discord, bot.services, bot.archive, bot.feeds, bot.config.
 """
 
 from __future__ import annotations

@@ -2,4 +2,6 @@
 
 Nothing here imports discord; the Discord layer implements `announcer.Announcer` and renders
 `models.Announcement`.
+
+May import: bot.archive, bot.feeds; never discord.
 """

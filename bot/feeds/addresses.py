@@ -10,6 +10,8 @@ fetch from its own machine or network (SSRF) and show the answer's status and er
   so a public name that resolves (or later re-resolves) to a private address gets nowhere.
 
 `FEED_ALLOW_PRIVATE=1` turns both off (a feed on the bot's own network; the tests' feed server).
+
+May import: bot.archive, bot.feeds; never discord.
 """
 
 from __future__ import annotations

@@ -3,6 +3,8 @@
 The Discord layer implements `Announcer` with discord.py (render the Announcement, send it, map
 HTTP errors to the exceptions below). Everything else (what to announce, retries, exactly-once
 bookkeeping, broken subscriptions) happens on this side.
+
+May import: bot.archive, bot.feeds; never discord.
 """
 
 from __future__ import annotations

@@ -1,4 +1,7 @@
-"""Pure builders: what an announcement says, and how waiting posts are grouped into messages."""
+"""Pure builders: what an announcement says, and how waiting posts are grouped into messages.
+
+May import: bot.archive, bot.feeds; never discord.
+"""
 
 from __future__ import annotations
 

@@ -5,6 +5,8 @@ For every post a feed shows that a healthy subscription has not decided about, a
 before it is sent and marked sent after; a claimed message found after a crash or a failure is
 looked for in the channel before it is sent again. Channel faults come from the Announcer as the
 exceptions of announcer.py; a fault in one channel never holds up the others.
+
+May import: bot.archive, bot.feeds; never discord.
 """
 
 from __future__ import annotations

@@ -1,4 +1,7 @@
-"""Plain data of the announcement feature: feeds, subscriptions, outbox rows and announcements."""
+"""Plain data of the announcement feature: feeds, subscriptions, outbox rows and announcements.
+
+May import: bot.archive, bot.feeds; never discord.
+"""
 
 from __future__ import annotations
 

@@ -4,6 +4,8 @@ A round has two halves. Polling: every due feed is fetched (conditional GET), pa
 into the archive, and the items it shows are remembered. Announcing (only with an Announcer):
 delivery.py decides what each channel gets and sends it exactly once. A failure in one feed or one
 channel is logged and the rest go on.
+
+May import: bot.archive, bot.feeds; never discord.
 """
 
 from __future__ import annotations

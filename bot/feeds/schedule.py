@@ -1,4 +1,7 @@
-"""When to poll a feed next: the interval, exponential backoff with jitter, Retry-After, pausing."""
+"""When to poll a feed next: the interval, exponential backoff with jitter, Retry-After, pausing.
+
+May import: bot.archive, bot.feeds; never discord.
+"""
 
 from __future__ import annotations
 

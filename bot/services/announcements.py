@@ -1,6 +1,8 @@
 """What /announce does, without Discord: check what a server manager typed, then change or read
 that server's subscriptions. Every call takes the guild id, and a server never sees or changes
 another's subscriptions. Problems raise `BadInput` with a message for the user.
+
+May import: bot.archive, bot.feeds, bot.services; never discord.
 """
 
 from __future__ import annotations

@@ -2,6 +2,8 @@
 
 The cogs call one of these per interaction and hand the result to `render`. Everything a user typed
 is checked here; a problem raises `BadInput` with a message meant for that user.
+
+May import: bot.archive, bot.feeds, bot.services; never discord.
 """
 
 from __future__ import annotations

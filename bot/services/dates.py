@@ -2,6 +2,8 @@
 
 A date means the start of that day (or month, or year) in UTC, so `after: 2026-06-04` keeps posts
 published on or after 4 June and `before: 2026-06-04` keeps posts published before it.
+
+May import: bot.archive, bot.feeds, bot.services; never discord.
 """
 
 from __future__ import annotations

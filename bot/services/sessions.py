@@ -9,6 +9,8 @@ They live in a small SQLite file of their own beside the archive (`archive.db` -
 file would make the searcher rebuild its in-memory title and word lists (it watches
 `PRAGMA data_version`), which takes seconds on a large archive. Nor does a long ingest holding the
 archive's write lock then hold up searches.
+
+May import: bot.archive, bot.feeds, bot.services; never discord.
 """
 
 from __future__ import annotations

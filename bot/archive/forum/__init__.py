@@ -3,4 +3,6 @@ its public GraphQL API: sites.py names the sites, client.py talks to the API, re
 answers into posts, crawl.py pages through them with a resumable cursor.
 
 No discord here; the store is reached only through bot.archive.backfill.
+
+May import: bot.archive only; never discord.
 """

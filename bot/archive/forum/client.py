@@ -4,6 +4,8 @@ seconds apart, a User-Agent that says who we are, and no guessing when the answe
 What comes back is sorted into: results; trouble worth retrying (5xx, a plain 429, a timeout, a
 body cut short: polite.Transient); and errors that end the run at once: the site's bot protection
 (an HTML page instead of JSON: ForumBlocked) or the API refusing the query (ForumQueryError).
+
+May import: bot.archive only; never discord.
 """
 
 from __future__ import annotations

@@ -14,6 +14,8 @@ a window fills a page) and the store updates them in place.
 
 Every page is yielded with the cursor that follows it, as JSON, for the store to commit with the
 page: a run killed at any moment resumes after the last committed page.
+
+May import: bot.archive only; never discord.
 """
 
 from __future__ import annotations

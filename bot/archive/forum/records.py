@@ -3,6 +3,8 @@
 The query uses the `input: {terms}` form, which LessWrong, the Alignment Forum and the EA Forum all
 accept (the `selector:` form is LessWrong's alone), and asks only for fields every site's schema
 has: an unknown field would fail the whole query.
+
+May import: bot.archive only; never discord.
 """
 
 from __future__ import annotations

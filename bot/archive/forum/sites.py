@@ -1,4 +1,7 @@
-"""Which forum a source names: `lesswrong`, `alignmentforum`, `eaforum`, or `forum:<base-url>`."""
+"""Which forum a source names: `lesswrong`, `alignmentforum`, `eaforum`, or `forum:<base-url>`.
+
+May import: bot.archive only; never discord.
+"""
 
 from __future__ import annotations
 

@@ -1,14 +1,14 @@
-"""The archive's files: the folder it lives in, publishing a finished first import, removal."""
+"""The archive's files: the folder it lives in, publishing a finished first import, removal.
+
+May import: bot.archive only; never discord.
+"""
 
 from __future__ import annotations
 
-import logging
 import os
 from pathlib import Path
 
 from .records import ArchiveError
-
-log = logging.getLogger(__name__)
 
 
 def publish(staging: Path, path: Path) -> bool:

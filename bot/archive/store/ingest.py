@@ -3,6 +3,8 @@
 A post already stored (same guid, same URL, or same title within a day: matching.py) is merged
 into its row: a source of higher authority replaces text and metadata, a lower one only fills in
 what is missing, and a copy that lost characters in decoding never replaces a cleaner one.
+
+May import: bot.archive only; never discord.
 """
 
 from __future__ import annotations
@@ -10,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import itertools
-import logging
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime
@@ -30,9 +31,6 @@ from . import vocabulary
 from .matching import KnownPosts
 from .merge import AUTHORITY, META_COLUMNS, joined, lossier, merged, meta
 from .records import IngestReport
-
-log = logging.getLogger(__name__)
-
 
 INGEST_BATCH = 500  # posts looked up and written per round trip to the database thread
 

@@ -1,8 +1,10 @@
-"""Which stored post a new copy is: by guid, then URL, then title and date within a day."""
+"""Which stored post a new copy is: by guid, then URL, then title and date within a day.
+
+May import: bot.archive only; never discord.
+"""
 
 from __future__ import annotations
 
-import logging
 from collections import defaultdict
 from datetime import datetime
 from typing import Any
@@ -10,9 +12,6 @@ from typing import Any
 from ..models import (
     to_timestamp,
 )
-
-log = logging.getLogger(__name__)
-
 
 SAME_POST_WINDOW = 24 * 3600  # titles match only if published within a day of each other
 

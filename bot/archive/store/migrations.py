@@ -2,6 +2,8 @@
 
 Append new migrations; never edit one that has shipped. PRAGMA user_version holds the number of
 migrations applied.
+
+May import: bot.archive only; never discord.
 """
 
 from __future__ import annotations

@@ -1,8 +1,10 @@
-"""Reading posts: one or many by id or URL, the newest, a random one, every one (export), stats."""
+"""Reading posts: one or many by id or URL, the newest, a random one, every one (export), stats.
+
+May import: bot.archive only; never discord.
+"""
 
 from __future__ import annotations
 
-import logging
 from collections.abc import AsyncIterator, Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -16,9 +18,6 @@ from ..models import (
     guid_from_url,
 )
 from .records import ArchiveStats, SourceStats, SyncStatus
-
-log = logging.getLogger(__name__)
-
 
 _POST_COLUMNS = (
     "posts.id, posts.title, posts.url, posts.guid, posts.author, posts.published, "

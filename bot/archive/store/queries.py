@@ -2,11 +2,12 @@
 
 Building the query and ranking the results live in bot/archive/search.py and rank.py; this module
 only answers them. Every value goes in as a `?` parameter.
+
+May import: bot.archive only; never discord.
 """
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterable
 from typing import Any
 
@@ -16,8 +17,6 @@ from ..models import (
     to_timestamp,
 )
 from .records import Filters, ParagraphRow
-
-log = logging.getLogger(__name__)
 
 
 class SearchQueries:

@@ -5,11 +5,8 @@ May import: bot.archive.models.
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass, field
 from datetime import datetime
-
-log = logging.getLogger(__name__)
 
 
 class ArchiveError(RuntimeError):

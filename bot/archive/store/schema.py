@@ -1,6 +1,8 @@
 """Opening a SQLite archive file: connection settings, and bringing its schema up to date.
 
 The schema itself is migrations.py, one numbered script per version (PRAGMA user_version).
+
+May import: bot.archive only; never discord.
 """
 
 from __future__ import annotations

@@ -3,6 +3,8 @@
 Transactions are `BEGIN IMMEDIATE`, so a second process waits instead of failing; in WAL mode the
 reader sees the last committed state, never half of an ingest. Reading posts (posts.py) and the
 search primitives (queries.py) are mixed in; ingesting is ingest.py's.
+
+May import: bot.archive only; never discord.
 """
 
 from __future__ import annotations

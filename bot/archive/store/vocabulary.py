@@ -9,6 +9,8 @@ tokenizer (the text is tokenised a second time, so the counts are exactly FTS5's
 per-term differences at the end; one that at least doubles the archive rebuilds instead.
 
 Only the store's ingestion calls these, with the writer connection inside its transaction.
+
+May import: bot.archive only; never discord.
 """
 
 from __future__ import annotations

@@ -4,11 +4,11 @@ Server-only, and offered by Discord only to members with Manage Server; the cog 
 (a stale command registration must not open it to everyone). The work is in
 services/announcements.py; what needs Discord's view of the server (can the bot post in that
 channel? is the role pingable?) is checked here.
+
+May import: discord, bot.services, bot.archive, bot.feeds, bot.config.
 """
 
 from __future__ import annotations
-
-import logging
 
 import discord
 from discord import app_commands
@@ -25,8 +25,6 @@ from ..render.subscriptions import (
     unsubscribed,
 )
 from ..replies import answer, defer
-
-log = logging.getLogger(__name__)
 
 
 @app_commands.guild_only()

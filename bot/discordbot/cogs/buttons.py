@@ -5,6 +5,8 @@ message, after any restart. discord.py hands a click to the `ArchiveButton` Dyna
 at start-up when the interaction carries the message the button is on, as Discord's always does;
 `ArchiveBot.on_interaction` answers the rest (no message in the payload, or an id from an older
 version of the bot). Both go through `handle()`.
+
+May import: discord, bot.services, bot.archive, bot.feeds, bot.config.
 """
 
 from __future__ import annotations

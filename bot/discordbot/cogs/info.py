@@ -1,8 +1,10 @@
-"""/stats (archive size, date range, sources, feed polling health) and /help."""
+"""/stats (archive size, date range, sources, feed polling health) and /help.
+
+May import: discord, bot.services, bot.archive, bot.feeds, bot.config.
+"""
 
 from __future__ import annotations
 
-import logging
 from datetime import UTC, datetime
 
 import discord
@@ -13,8 +15,6 @@ from ..host import Host
 from ..render.stats import help_card
 from ..render.stats import stats as render_stats
 from ..replies import answer, defer
-
-log = logging.getLogger(__name__)
 
 
 class InfoCog(commands.Cog, name="Info"):

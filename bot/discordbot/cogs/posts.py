@@ -1,4 +1,7 @@
-"""/post (with title autocomplete), /recent and /random, and sharing a private post card."""
+"""/post (with title autocomplete), /recent and /random, and sharing a private post card.
+
+May import: discord, bot.services, bot.archive, bot.feeds, bot.config.
+"""
 
 from __future__ import annotations
 

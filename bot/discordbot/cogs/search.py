@@ -2,6 +2,8 @@
 
 A button's custom_id names the search session and the page (see custom_ids.py); cogs/buttons.py
 routes a click to the methods here, so buttons work after any restart while the session is kept.
+
+May import: discord, bot.services, bot.archive, bot.feeds, bot.config.
 """
 
 from __future__ import annotations

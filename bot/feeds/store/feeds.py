@@ -1,10 +1,11 @@
 """Followed feeds: created on first subscription, updated by every poll (validators, health,
 backoff, the items the feed shows now).
+
+May import: bot.archive, bot.feeds; never discord.
 """
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Sequence
 
 from ...archive.store import Archive
@@ -18,8 +19,6 @@ from .rows import (
     _feed,
     _feed_where,
 )
-
-log = logging.getLogger(__name__)
 
 
 class FeedRecords:

@@ -2,11 +2,12 @@
 
 A row is `pending` until an announcer claims its group, `sent` with the message id, or
 `failed`; a claim left by a crash expires after its lease (see claim_next).
+
+May import: bot.archive, bot.feeds; never discord.
 """
 
 from __future__ import annotations
 
-import logging
 import secrets
 from collections.abc import Sequence
 
@@ -28,8 +29,6 @@ from .rows import (
     _subscriptions_where,
     _take_baselines,
 )
-
-log = logging.getLogger(__name__)
 
 
 class OutboxRecords:

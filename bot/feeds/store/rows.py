@@ -1,5 +1,7 @@
 """The rows of the announcement tables: their columns, how a row becomes a Feed, Subscription or
 OutboxRow, and the few queries the other modules of this package share.
+
+May import: bot.archive, bot.feeds; never discord.
 """
 
 from __future__ import annotations

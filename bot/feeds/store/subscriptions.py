@@ -1,10 +1,11 @@
 """Subscriptions: which channel announces which feed, asked by a server (its guild_id in every
 query) or by the poller (every guild).
+
+May import: bot.archive, bot.feeds; never discord.
 """
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterable
 
 from ...archive.store import Archive
@@ -22,8 +23,6 @@ from .rows import (
     _subscriptions_where,
     _take_baselines,
 )
-
-log = logging.getLogger(__name__)
 
 
 class SubscriptionRecords:
