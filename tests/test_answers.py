@@ -6,7 +6,7 @@ import pytest
 
 from bot.archive.search import Searcher
 from bot.archive.sources import read_source
-from bot.services.answers import PAGE_SIZE, Answers, BadInput, SearchRequest
+from bot.services.answers import PAGE_SIZE, Answers, BadInput, SearchRequest, unmatched_note
 from bot.services.sessions import SessionStore
 
 
@@ -117,3 +117,13 @@ async def test_recent_is_newest_first_and_clamped(answers):
     assert len(posts) == 3
     assert posts[0].published >= posts[1].published >= posts[2].published
     assert len(await answers.recent(500)) == 19
+
+
+def test_unmatched_note_names_the_missing_words_and_what_was_searched_instead():
+    assert unmatched_note([], "air purifier") == ""
+    assert unmatched_note(["mesa"], "Mesa optimization?") == (
+        "No post mentions *mesa*; showing results for *optimization*."
+    )
+    assert unmatched_note(["zorblax", "quux"], "the zorblax quux") == (
+        "No post mentions *zorblax*, *quux*."
+    )

@@ -271,3 +271,16 @@ def test_a_json_backup_with_a_lone_surrogate_and_impossible_dates_goes_in(env, t
         "2026-06-01T00:00:00Z",
         "2026-06-02T00:00:00Z",
     )
+
+
+def test_search_says_which_words_no_post_mentions(env, tmp_path):
+    human = run(env, tmp_path, "search", "zorblax optimizer", "--limit", "1")
+    assert human.stdout.startswith("No post mentions *zorblax*; showing results for *optimizer*.")
+    hits = json.loads(run(env, tmp_path, "search", "zorblax optimizer", "--json").stdout)
+    assert hits and all(hit["unmatched"] == ["zorblax"] for hit in hits)
+    matched = json.loads(run(env, tmp_path, "search", "activation oracles", "--json").stdout)
+    assert matched and all(hit["unmatched"] == [] for hit in matched)
+    lines = run(env, tmp_path, "search", "-", stdin="qwxzv\nactivation oracles\n").stdout
+    first, second = (json.loads(line) for line in lines.splitlines())
+    assert first == [] or all(hit["unmatched"] == ["qwxzv"] for hit in first)
+    assert second and all(hit["unmatched"] == [] for hit in second)

@@ -26,7 +26,7 @@ from urllib.parse import quote
 from .excerpt import Excerpt, make_excerpt
 from .expand import Concept, expand
 from .models import StoredPost
-from .query import ParsedQuery, fts_all, fts_any, parse_query
+from .query import ParsedQuery, fts_all, fts_any, parse_query, words_of
 from .rank import Scored, looks_like_heading, rank
 from .store import Archive, Filters, ParagraphRow
 from .titles import TitleIndex
@@ -122,6 +122,20 @@ class Searcher:
         window = ranked[offset : offset + limit]
         counted = await self.archive.get_posts(scored.row.post_id for scored in window)
         return [_hit(scored, counted, parsed) for scored in window]
+
+    async def unmatched(self, query: str, hits: Sequence[Hit]) -> list[str]:
+        """The query's words that no post mentions: not in the archive in any form, or only as a
+        guessed correction that none of `hits` holds ("mesa" in "mesa optimization")."""
+        parsed = parse_query(query)
+        if parsed.empty:
+            return []
+        concepts = await expand(parsed, self.archive, await self.archive.paragraph_estimate())
+        shown = {word for hit in hits for word in words_of(f"{hit.text} {hit.post.title}")}
+        return [
+            concept.word
+            for concept in concepts
+            if not concept.forms or (concept.corrected and hits and shown.isdisjoint(concept.forms))
+        ]
 
     async def matches_in_post(self, query: str, post_id: int, limit: int = 25) -> list[Hit]:
         """The paragraphs of one post that hold the query's words, in the order they appear."""

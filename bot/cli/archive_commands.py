@@ -25,6 +25,7 @@ from ..archive.sources import SourceError, read_source
 from ..archive.store import Archive, ArchiveStats, IngestReport, SyncStatus
 from ..archive.text import printable
 from ..config import Settings
+from ..services.answers import unmatched_note
 from .backfill_view import BackfillProgress, format_backfill, format_failure
 from .common import UsageError, format_report, open_archive, require_shipped_archive
 
@@ -142,22 +143,28 @@ async def _search(args: argparse.Namespace, db_path: Path) -> int:
         )
         if args.query == "-":
             for line in sys.stdin:
-                hits = await searcher.search(line.rstrip("\n"), **options)
-                sys.stdout.write(dumps([hit_to_json(h) for h in hits]))
+                query = line.rstrip("\n")
+                hits = await searcher.search(query, **options)
+                unmatched = await searcher.unmatched(query, hits)
+                sys.stdout.write(dumps([hit_to_json(h, unmatched) for h in hits]))
                 sys.stdout.write("\n")
                 sys.stdout.flush()
             return 0
         hits = await searcher.search(args.query, **options)
+        unmatched = await searcher.unmatched(args.query, hits)
         if args.json:
-            print(dumps([hit_to_json(h) for h in hits], indent=2))
+            print(dumps([hit_to_json(h, unmatched) for h in hits], indent=2))
         else:
             suggestions = [] if hits else await searcher.did_you_mean(args.query)
+            if hits and (note := unmatched_note(unmatched, args.query)):
+                print(note + "\n")
             print_hits(hits, args.query, sys.stdout, suggestions)
     return 0
 
 
-def hit_to_json(hit: Hit) -> dict[str, Any]:
-    """The JSON form of a hit (`search --json` and `search -`)."""
+def hit_to_json(hit: Hit, unmatched: Sequence[str] = ()) -> dict[str, Any]:
+    """The JSON form of a hit (`search --json` and `search -`); `unmatched`: the query's words
+    that no post mentions (the same on every hit of a search)."""
     return {
         "title": hit.post.title,
         "url": hit.post.link,
@@ -174,6 +181,7 @@ def hit_to_json(hit: Hit) -> dict[str, Any]:
         "excerpt": hit.excerpt.text,
         "highlights": [list(span) for span in hit.excerpt.spans],
         "score": hit.score,
+        "unmatched": list(unmatched),
     }
 
 

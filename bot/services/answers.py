@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -17,6 +18,7 @@ from rapidfuzz import fuzz
 from rapidfuzz.utils import default_process
 
 from ..archive.models import StoredPost
+from ..archive.query import STOPWORDS, words_of
 from ..archive.search import Hit, Searcher
 from ..archive.store import Archive, ArchiveStats
 from ..feeds.models import Feed
@@ -94,6 +96,7 @@ class SearchPage:
     has_next: bool
     session_id: int | None = None  # None: the session could not be stored, so no buttons
     suggestions: list[str] = field(default_factory=list)
+    unmatched: list[str] = field(default_factory=list)  # query words no post mentions
 
     @property
     def first_rank(self) -> int:
@@ -163,7 +166,13 @@ class Answers:
             log.warning("could not store a search session; replying without buttons", exc_info=True)
             return page
         return SearchPage(
-            request, page.page, page.hits, page.has_next, session_id, page.suggestions
+            request,
+            page.page,
+            page.hits,
+            page.has_next,
+            session_id,
+            page.suggestions,
+            page.unmatched,
         )
 
     async def page(
@@ -183,7 +192,10 @@ class Answers:
         suggestions = []
         if not hits and page == 0:
             suggestions = await self.searcher.did_you_mean(request.query)
-        return SearchPage(request, page, hits[:PAGE_SIZE], has_next, session_id, suggestions)
+        unmatched = await self.searcher.unmatched(request.query, hits[:PAGE_SIZE])
+        return SearchPage(
+            request, page, hits[:PAGE_SIZE], has_next, session_id, suggestions, unmatched
+        )
 
     async def session(self, session_id: int) -> SearchSession | None:
         """A stored search, or None when it has expired."""
@@ -276,3 +288,15 @@ def _title_score(typed: str, title: str) -> float:
     if typed.casefold() == title.casefold():
         return 101.0
     return fuzz.WRatio(typed, title, processor=default_process)
+
+
+def unmatched_note(unmatched: Sequence[str], query: str) -> str:
+    """ "No post mentions *mesa*; showing results for *optimization*." ("" when all matched)."""
+    if not unmatched:
+        return ""
+    missing = set(unmatched)
+    rest = [w for w in dict.fromkeys(words_of(query)) if w not in missing and w not in STOPWORDS]
+    said = ", ".join(f"*{word}*" for word in unmatched)
+    if not rest:
+        return f"No post mentions {said}."
+    return f"No post mentions {said}; showing results for " + " ".join(f"*{w}*" for w in rest) + "."

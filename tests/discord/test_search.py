@@ -247,3 +247,14 @@ async def test_a_click_without_its_message_in_the_payload_still_works(world, bot
     more = await world.fake.click(world.bob, reply, label, with_message=False)
     assert (await more.reply()).embeds[0]["title"] == title
     assert len(click.events) == 2 and len(more.events) == 2  # answered once each, not twice
+
+
+async def test_search_says_which_words_no_post_mentions(world, bot):
+    ix = await world.fake.slash(world.alice, world.general, "search", query="zorblax optimizer")
+    reply = await ix.reply()
+    assert reply.content.splitlines()[1] == (
+        "No post mentions *zorblax*; showing results for *optimizer*."
+    )
+    assert reply.embeds
+    plain = await world.fake.slash(world.alice, world.general, "search", query="air purifier")
+    assert "No post mentions" not in (await plain.reply()).content

@@ -8,7 +8,7 @@ from __future__ import annotations
 import discord
 
 from ...archive.search import Hit
-from ...services.answers import PostMatches, SearchPage, SearchRequest
+from ...services.answers import PostMatches, SearchPage, SearchRequest, unmatched_note
 from .. import custom_ids
 from .limits import LIMITS, Reply, clip, fit, size
 from .parts import (
@@ -32,6 +32,8 @@ def search_page(page: SearchPage, *, private: bool) -> Reply:
     first = page.first_rank
     last = first + len(page.hits) - 1
     content = f"🔎 Results {first}–{last} for {quoted(request.query)}{_filters(request)}"
+    if note := unmatched_note(page.unmatched, request.query):  # words of [^\W_]: no markdown
+        content += "\n" + note
     embeds = [_hit_embed(rank, hit) for rank, hit in enumerate(page.hits, first)]
     view = None
     if page.session_id is not None:
