@@ -284,3 +284,40 @@ def test_search_says_which_words_no_post_mentions(env, tmp_path):
     first, second = (json.loads(line) for line in lines.splitlines())
     assert first == [] or all(hit["unmatched"] == ["qwxzv"] for hit in first)
     assert second and all(hit["unmatched"] == [] for hit in second)
+
+
+def test_a_second_run_on_the_same_archive_refuses_to_start(env, tmp_path):
+    from bot.archive.store import run_lock
+
+    db = tmp_path / "served.db"
+    env = {**env, "DISCORD_TOKEN": "not-a-real-token"}
+    with run_lock(db):  # as a running `archive-bot run` holds it
+        second = run(env, tmp_path, "--db", str(db), "run")
+    assert second.returncode == 1
+    assert "already served by another `archive-bot run`" in second.stderr
+    assert "Traceback" not in second.stderr
+
+
+def test_the_run_lock_dies_with_its_process(tmp_path):
+    from bot.archive.store import run_lock
+
+    db = tmp_path / "served.db"
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys, time; from bot.archive.store import run_lock\n"
+            f"with run_lock({str(db)!r}):\n    print('held', flush=True); time.sleep(60)",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        holder.kill()  # SIGKILL: no chance to clean up
+        holder.wait(10)
+        with run_lock(db):  # the kernel released it
+            pass
+    finally:
+        holder.kill()
+        holder.wait(10)

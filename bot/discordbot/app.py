@@ -24,7 +24,7 @@ from ..archive.autosync import AutoSync
 from ..archive.backfill import BackfillOptions
 from ..archive.search import Searcher
 from ..archive.sources import read_source
-from ..archive.store import Archive
+from ..archive.store import Archive, run_lock
 from ..config import Settings, shipped_archive
 from ..feeds.poller import Poller
 from ..feeds.schedule import PollPolicy
@@ -246,10 +246,13 @@ def create_bot(
 
 
 def run_bot(settings: Settings, db_path: Path) -> int:
-    """Run the bot until it is stopped (Ctrl-C or SIGTERM); returns the process exit status."""
+    """Run the bot until it is stopped (Ctrl-C or SIGTERM); returns the process exit status.
+
+    Raises ArchiveInUse, before connecting to anything, when another run serves the same file."""
     assert settings.discord_token is not None
     try:
-        asyncio.run(_run(settings, db_path))
+        with run_lock(db_path):  # one bot per SQLite file: a second would poll everything twice
+            asyncio.run(_run(settings, db_path))
     except discord.LoginFailure:
         log.error("Discord rejected the token: check DISCORD_TOKEN in .env")
         return 1

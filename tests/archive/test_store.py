@@ -1,4 +1,5 @@
 import dataclasses
+import os
 import sqlite3
 from datetime import UTC, datetime, timedelta
 
@@ -509,3 +510,13 @@ async def test_an_implausible_date_stored_by_an_older_version_gives_way(archive)
     report = await archive.ingest(doc(a_post(guid="g", published=WHEN + timedelta(hours=1))))
     assert report.updated == 1
     assert (await archive.stats()).first_published == WHEN + timedelta(hours=1)
+
+
+def test_the_run_lock_admits_one_holder_and_frees_on_exit(tmp_path):
+    from bot.archive.store import ArchiveInUse, run_lock
+
+    db = tmp_path / "archive.db"
+    with run_lock(db), pytest.raises(ArchiveInUse, match=rf"pid {os.getpid()}"), run_lock(db):
+        pass
+    with run_lock(db):  # released: the next run may start
+        pass

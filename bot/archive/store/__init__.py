@@ -8,12 +8,13 @@
     posts.py       reading posts (by id, URL, newest, random, all), stats
     queries.py     the search primitives: vocabulary look-ups and FTS5 matches
     vocabulary.py  the table of every indexed word's document counts, kept current per ingest
-    files.py       the file itself: its folder, publishing a first import built aside
+    files.py       the file itself: its folder, a first import built aside, the run lock
 
 A second backend implements the same public methods (see records.py for what they return); the
 ranking, the feeds and the bot only ever see `Archive`. May import: bot.archive.
 """
 
+from .files import ArchiveInUse, run_lock
 from .ingest import AUTHORITY, INGEST_BATCH
 from .records import (
     ArchiveError,
@@ -31,10 +32,12 @@ __all__ = [
     "INGEST_BATCH",
     "Archive",
     "ArchiveError",
+    "ArchiveInUse",
     "ArchiveStats",
     "Filters",
     "IngestReport",
     "ParagraphRow",
     "SourceStats",
     "SyncStatus",
+    "run_lock",
 ]
