@@ -28,29 +28,33 @@ from .models import StoredPost
 from .query import STOPWORDS, ParsedQuery, fold, words_of
 from .store import ParagraphRow
 
-W_BEST = 1.0  # the post's best paragraph, at full weight: which post
-NEXT_IN_POST = 0.85  # a post's second paragraph scores this share of its first, and so on
-W_TIE = 0.01  # the paragraph's own evidence, to order equal posts
-W_PHRASE = 0.6  # as a share of coverage
-W_PROXIMITY = 0.3  # as a share of coverage
-W_TITLE = 1.8
-W_ANSWER = 0.3  # share of coverage added when a question's expected kind of answer is there
-# Cues that say which paragraph of a post, not which post, add this much (a share of the whole
-# query) to the choice among the post's paragraphs, however many of the query's words another
-# paragraph repeats: for a question asking for a quantity ("how long", "how much", "when"), the
-# paragraph holding one; for a single term ("DReST"), the paragraph that introduces it.
-W_POINTER = 0.3
-W_SECTION = 1.0  # share of a heading's match passed to the paragraph under it
-W_OPENING = 0.6  # preference for a post's opening when the query only names the post
-W_EVIDENCE = 0.15
-W_BM25 = 0.15
-W_RECENCY = 0.02
-W_POSITION = 0.02
-NAMING_DISCOUNT = 0.35  # a word of the post's title or opening, found again in a paragraph
-# A name found only as a transcript's speaker label says who talks, not what about: it counts this
-# much when choosing among the post's paragraphs (in full when choosing the post).
-SPEAKER_DISCOUNT = 0.5
-HEADING_FACTOR = 0.65
+
+@dataclass(frozen=True, slots=True)
+class Weights:
+    """How much each piece of evidence counts."""
+
+    w_best: float = 1.0  # the post's best paragraph, at full weight: which post
+    next_in_post: float = 0.85  # a post's second paragraph scores this share of its first, ...
+    w_tie: float = 0.01  # the paragraph's own evidence, to order equal posts
+    w_phrase: float = 0.6  # as a share of coverage
+    w_proximity: float = 0.3  # as a share of coverage
+    w_title: float = 1.8
+    w_answer: float = 0.3  # share of coverage added when a question's expected answer is there
+    # Cues that say which paragraph of a post, not which post: for a question asking for a
+    # quantity, the paragraph holding one; for a single term, the paragraph that introduces it.
+    w_pointer: float = 0.3
+    w_section: float = 1.0  # share of a heading's match passed to the paragraph under it
+    w_opening: float = 0.6  # preference for a post's opening when the query only names the post
+    w_evidence: float = 0.15
+    w_bm25: float = 0.15
+    w_recency: float = 0.02
+    w_position: float = 0.02
+    naming_discount: float = 0.35  # a word of the post's title or opening, found in a paragraph
+    speaker_discount: float = 0.5  # a name found only as a transcript's speaker label
+    heading_factor: float = 0.65
+
+
+WEIGHTS = Weights()
 FULL_LENGTH_WORDS = 30  # shorter paragraphs say less: a quip mentioning a word, a caption
 
 _NUMBERED = re.compile(r"^\s*\d+[.)]\s")  # "13. The Art of the Jailbreak." in a contents list
@@ -71,6 +75,7 @@ def rank(
     rows: Sequence[ParagraphRow],
     posts: dict[int, StoredPost],
     ledes: dict[int, str] | None = None,
+    w: Weights = WEIGHTS,
 ) -> list[Scored]:
     """Score and sort candidate paragraphs, best first. `ledes`: the first paragraph of posts
     with several candidates (naming words only matter to choose between a post's paragraphs).
@@ -94,7 +99,7 @@ def rank(
         [*(t for c in live for t in c.forms), *parsed.words, *itertools.chain(*bigrams)]
     )
     evidence = [
-        _evidence(row, live, total, bigrams, answer, pointers, contexts.get(row.post_id), wanted)
+        _evidence(row, live, total, bigrams, answer, pointers, contexts.get(row.post_id), wanted, w)
         for row in rows
     ]
 
@@ -111,10 +116,10 @@ def rank(
         opening = (context.named_share if context else 0.0) ** 2
         within = (
             e.paragraph_body
-            + (1 - opening) * (W_SECTION * above.paragraph_body if above else 0.0)
-            + (1 - opening) * W_BM25 * (row.bm25 / best_bm25 if best_bm25 < 0 else 0.0)
-            + (W_POSITION + W_OPENING * opening) / (1 + row.position / 3)
-            - (W_OPENING * opening if e.heading else 0.0)
+            + (1 - opening) * (w.w_section * above.paragraph_body if above else 0.0)
+            + (1 - opening) * w.w_bm25 * (row.bm25 / best_bm25 if best_bm25 < 0 else 0.0)
+            + (w.w_position + w.w_opening * opening) / (1 + row.position / 3)
+            - (w.w_opening * opening if e.heading else 0.0)
         )
         by_post[row.post_id].append((within, e))
 
@@ -129,15 +134,15 @@ def rank(
         if post is not None and post.published and newest > oldest:
             recency = (post.published.timestamp() - oldest) / (newest - oldest)
         post_score = (
-            W_BEST * max(e.post_body for _, e in candidates)
-            + W_TITLE * (context.title_score if context else 0.0)
-            + W_EVIDENCE * min(1.0, math.log1p(matching) / math.log(11))
-            + W_RECENCY * recency
+            w.w_best * max(e.post_body for _, e in candidates)
+            + w.w_title * (context.title_score if context else 0.0)
+            + w.w_evidence * min(1.0, math.log1p(matching) / math.log(11))
+            + w.w_recency * recency
         )
         candidates.sort(key=lambda item: (-item[0], item[1].row.position))
         for place, (within, e) in enumerate(candidates):
             # The post's best paragraph carries the post's score; each further one a little less.
-            score = post_score * NEXT_IN_POST**place + W_TIE * within
+            score = post_score * w.next_in_post**place + w.w_tie * within
             scored.append(Scored(e.row, score, e.matched))
     scored.sort(key=lambda s: (-s.score, s.row.post_id, s.row.position))
     return scored
@@ -194,6 +199,7 @@ def _evidence(
     pointers: list[tuple[re.Pattern[str], float]],
     context: _PostContext | None,
     wanted: frozenset[str],
+    w: Weights,
 ) -> _Evidence:
     words = words_of(row.text)
     positions = _positions(words, wanted)
@@ -207,18 +213,18 @@ def _evidence(
         if strength:
             full += concept.weight * strength
             if naming.get(concept.word):
-                strength *= NAMING_DISCOUNT
+                strength *= w.naming_discount
             if max(where) < label:  # only as who speaks ("Rob Wiblin: [laughs] Cool.")
-                strength *= SPEAKER_DISCOUNT
+                strength *= w.speaker_discount
             discounted += concept.weight * strength
             matched |= terms
             spots.append(where)
     said = not spots or max(max(where) for where in spots) >= label  # a match beyond the label
     proximity = _proximity(spots)
-    answers = W_ANSWER * max(
+    answers = w.w_answer * max(
         (cue for pattern, cue in answer if pattern.search(row.text)), default=0
     )
-    pointed = W_POINTER * max(
+    pointed = w.w_pointer * max(
         (cue for pattern, cue in pointers if pattern.search(row.text)), default=0
     )
     pairs = _pairs_at(words, positions, bigrams)
@@ -231,9 +237,12 @@ def _evidence(
         # An exact phrase is what was asked for, however short the paragraph holding it; but a
         # phrase of words that only name the post (its title, say) makes no heading worth showing,
         # nor a speaker's name a one-line remark.
-        shape = 1.0 if phrase >= 0.99 and said else HEADING_FACTOR if heading else length
+        shape = 1.0 if phrase >= 0.99 and said else w.heading_factor if heading else length
         return (
-            shape * coverage / total * (1 + W_PHRASE * phrase + W_PROXIMITY * proximity + answers)
+            shape
+            * coverage
+            / total
+            * (1 + w.w_phrase * phrase + w.w_proximity * proximity + answers)
         )
 
     return _Evidence(
@@ -407,7 +416,7 @@ def pointer_pattern(
     concepts: Sequence[Concept],
     answer: list[tuple[re.Pattern[str], float]],
 ) -> list[tuple[re.Pattern[str], float]]:
-    """Patterns of the paragraph a query points at within a post (see W_POINTER), with the
+    """Patterns of the paragraph a query points at within a post (see Weights.w_pointer), with the
     strength of each cue."""
     if _QUANTITY_QUESTION.match(parsed.text):
         return answer
