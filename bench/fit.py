@@ -39,9 +39,13 @@ from bot.config import shipped_archive
 
 FOLDS = 5
 PASSES = 2
-MULTIPLES = (0.0, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0)
-DISCOUNTS = frozenset({"naming_discount", "speaker_discount", "heading_factor"})
+MULTIPLES = (0.0, 0.5, 1.5, 2.0)
+# A move must win this many more training queries than it loses: with 1, the ascent chases single
+# queries and loses on held-out folds (cross-validated paragraph 90.6 % against 93.7 % unmoved).
+MIN_GAIN_QUERIES = 2
+DISCOUNTS = frozenset({"naming_discount", "heading_factor"})
 SHARES = DISCOUNTS | {"next_in_post"}  # at most 1
+UNSEEN = frozenset({"next_in_post", "w_opening"})
 TIE_BREAK = 0.01  # weight of the right paragraph's reciprocal rank beside the two Hit@1
 
 
@@ -119,8 +123,9 @@ def folds(cases: Sequence[Case], count: int = FOLDS) -> list[list[int]]:
 
 
 def fitted_names() -> list[str]:
-    """The weights fit() moves: all but the scale."""
-    return [f.name for f in dataclasses.fields(Weights) if f.name != "w_best"]
+    """The weights fit() moves: all but those Hit@1 cannot see (the order after the first hit,
+    the opening shown for a query that only names a post, which no labelled query asks for)."""
+    return [f.name for f in dataclasses.fields(Weights) if f.name not in UNSEEN]
 
 
 def switched_off(name: str) -> Weights:
@@ -147,7 +152,7 @@ def fit(
                     continue
                 trial = dataclasses.replace(best_w, **{name: value})
                 score = objective([outcome(e, trial) for e in train])
-                if score > best + 1e-9:
+                if score > best + MIN_GAIN_QUERIES / len(train) - 1e-9:
                     best, best_w, moved = score, trial, True
         if not moved:
             break
