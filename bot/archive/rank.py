@@ -84,10 +84,12 @@ def rank(
     """Score and sort candidate paragraphs, best first. `ledes`: the first paragraph of posts
     with several candidates (naming words only matter to choose between a post's paragraphs).
 
-    Two questions are answered separately. Which post: its title, how many of its paragraphs
-    match, and its best paragraph's full evidence. Which paragraph of that post: evidence where the
-    words that merely name the post (in its title or opening paragraph) count for less. Posts are
-    compared only on the first, paragraphs of one post only on the second.
+    Two questions are answered separately. Which post: its title and its best paragraph's full
+    evidence. Which paragraph of that post: evidence where the words that merely name the post (in
+    its title or opening paragraph) count for less. Posts are compared only on the first,
+    paragraphs of one post only on the second.
+
+    `w`: the weights (bench/fit.py tries others).
     """
     live = [c for c in concepts if c.matchable and c.weight > 0]
     total = sum(c.weight for c in live) or 1.0
