@@ -1,4 +1,5 @@
-"""Search quality on the development query set (tests/search/queries.tsv).
+"""Search quality on the query sets: development (tests/search/queries.tsv) and sealed
+(tests/search/sealed.tsv, written before the ranking it measures and never tuned on).
 
 Each query names the post it should find (a unique title prefix) and, where one paragraph is the
 answer, a distinctive piece of that paragraph. Metrics: post Hit@1, Hit@5, MRR@10 (first hit of
@@ -16,7 +17,9 @@ from bot.archive.search import Hit, Searcher
 from bot.archive.text import title_key
 
 QUERIES = Path(__file__).resolve().parent.parent / "tests" / "search" / "queries.tsv"
-HARD_KINDS = ("typo", "name", "question", "keyword", "shared")
+SEALED = QUERIES.with_name("sealed.tsv")
+# "paraphrase": a question written from memory of what a post says, in the asker's words.
+HARD_KINDS = ("typo", "name", "question", "paraphrase", "keyword", "shared")
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,7 +20,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
+from typing import Literal, NamedTuple
 from urllib.parse import quote
 
 from .excerpt import Excerpt, make_excerpt
@@ -76,6 +76,15 @@ class Hit:
         return f"{self.post.url.split('#')[0]}#:~:text={fragment}"
 
 
+class RankingInputs(NamedTuple):
+    """rank()'s arguments after the query: what search found to score."""
+
+    concepts: list[Concept]
+    rows: list[ParagraphRow]
+    posts: dict[int, StoredPost]
+    ledes: dict[int, str]
+
+
 class Searcher:
     """Search over one archive."""
 
@@ -104,17 +113,13 @@ class Searcher:
             return []
         if parsed.links and (linked := await self.archive.posts_at(parsed.links)):
             return (await self._within_linked(parsed, linked))[offset : offset + limit]
-        if parsed.empty:
+        found = await self._ranking_inputs(
+            parsed, Filters(author=author, after=after, before=before)
+        )
+        if found is None:
             return []
-        concepts = await expand(parsed, self.archive, await self.archive.paragraph_estimate())
-        if not any(concept.matchable for concept in concepts):
-            return []
-        filters = Filters(author=author, after=after, before=before)
-        rows = await self._candidates(concepts, filters)
-        posts = await self.archive.get_posts({row.post_id for row in rows}, count_paragraphs=False)
-        several = {row.post_id for row in rows} - _single_candidates(rows)
-        ledes = {row.post_id: row.text for row in await self.archive.opening_paragraphs(several, 1)}
-        ranked = _spread(rank(parsed, concepts, rows, posts, ledes), PER_POST)
+        posts = found.posts
+        ranked = _spread(rank(parsed, *found), PER_POST)
         if sort == "date":
             pool = ranked[:DATE_SORT_POOL]
             pool.sort(key=lambda s: posts[s.row.post_id].published or datetime.min, reverse=True)
@@ -136,6 +141,21 @@ class Searcher:
             for concept in concepts
             if not concept.forms or (concept.corrected and hits and shown.isdisjoint(concept.forms))
         ]
+
+    async def _ranking_inputs(self, parsed: ParsedQuery, filters: Filters) -> RankingInputs | None:
+        """What rank() scores for a query: its concepts, the candidate paragraphs, their posts and
+        the opening paragraph of posts with several candidates (None when nothing can match).
+        bench/fit.py fits the ranking's weights on these."""
+        if parsed.empty:
+            return None
+        concepts = await expand(parsed, self.archive, await self.archive.paragraph_estimate())
+        if not any(concept.matchable for concept in concepts):
+            return None
+        rows = await self._candidates(concepts, filters)
+        posts = await self.archive.get_posts({row.post_id for row in rows}, count_paragraphs=False)
+        several = {row.post_id for row in rows} - _single_candidates(rows)
+        ledes = {row.post_id: row.text for row in await self.archive.opening_paragraphs(several, 1)}
+        return RankingInputs(concepts, rows, posts, ledes)
 
     async def matches_in_post(self, query: str, post_id: int, limit: int = 25) -> list[Hit]:
         """The paragraphs of one post that hold the query's words, in the order they appear."""

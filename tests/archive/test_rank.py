@@ -78,8 +78,8 @@ def test_questions_expect_their_kind_of_answer():
 
     [(duration, _)] = cues("how long does the survey take")
     assert duration.search("in about 5 minutes") and not duration.search("the survey is anonymous")
-    [(days, _)] = cues("how many days before release")
-    assert days.search("up to 30 days") and not days.search("2. A voluntary framework")
+    [(amount, _)] = cues("how much does the fellowship pay")
+    assert amount.search("a stipend of $12k") and not amount.search("a stipend, paid monthly")
     definition = cues("what is DReST?")
     assert any(
         p.search("Discounted Reward for Same-Length Trajectories (DReST)") for p, _ in definition
@@ -87,24 +87,7 @@ def test_questions_expect_their_kind_of_answer():
     assert cues("activation oracles") == []
 
 
-def test_a_quantity_question_gets_the_paragraph_with_the_quantity_not_the_opening():
-    opening = "At Clearer Thinking, we're running a survey about the challenges of working on hard problems."
-    rows = [
-        row(1, 0, opening),
-        row(1, 3, "Your answers are anonymous. You can do the survey in about 5 minutes."),
-    ]
-    concepts = [concept("clearer"), concept("thinking"), concept("survey")]
-    ledes = {1: opening}
-    posts = {1: post(1, "The Psychological Challenges of High-Impact Work")}
-    for question, position in (
-        ("how long does the clearer thinking survey take", 3),
-        ("who runs the clearer thinking survey", 0),  # not a quantity: the opening says it all
-    ):
-        ranked = rank(parse_query(question), concepts, rows, posts, ledes)
-        assert ranked[0].row.position == position, question
-
-
-def test_a_single_term_shows_where_it_is_introduced():
+def test_a_definition_question_shows_where_the_term_is_introduced():
     rows = [
         row(1, 69, "Table 1 reports test performance for default and DReST agents. DReST wins."),
         row(
@@ -115,19 +98,8 @@ def test_a_single_term_shows_where_it_is_introduced():
         row(2, 3, "Unrelated text about DReST and DReST again, a passing mention."),
     ]
     posts = {1: post(1, "Towards Shutdownable Agents"), 2: post(2, "Other")}
-    ranked = rank(parse_query("DReST"), [concept("drest")], rows, posts)
+    ranked = rank(parse_query("what is DReST?"), [concept("drest")], rows, posts)
     assert ranked[0].row.position == 97
-
-
-def test_a_speakers_name_in_a_transcript_label_is_not_what_the_paragraph_says():
-    rows = [
-        row(1, 40, "Rob Wiblin: [laughs] Cool."),
-        row(1, 49, "Rob Wiblin: To avoid any confusion, this was said before the new models came."),
-        row(1, 50, "Rohin Shah: I think that is right, and the evaluations bear it out."),
-    ]
-    posts = {1: post(1, "Rohin Shah on AGI Safety")}
-    ranked = rank(parse_query("rob wiblin"), [concept("rob"), concept("wiblin")], rows, posts)
-    assert ranked[0].row.position == 49
 
 
 def test_a_query_that_only_names_the_post_shows_how_it_opens():

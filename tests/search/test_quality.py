@@ -1,22 +1,24 @@
-"""Search quality on the development query set must not fall below what it reached.
+"""Search quality on the development and the sealed query sets must not fall below what it reached.
 
 The floors sit just under the measured figures (bench/evaluate.py prints them); raise them when
-search improves. One query of 160 is 0.6 %.
+search improves. One query of 160 is 0.6 %. The sealed set is never tuned on: its floors only say
+that a change tuned on the development set did not cost it.
 """
 
 import asyncio
 
 import pytest
 
-from bench.quality import by_kind, load_cases, run_cases
+from bench.quality import QUERIES, SEALED, by_kind, load_cases, run_cases
 from bot.archive.search import Searcher
 from bot.archive.sources import read_source
 from bot.archive.store import Archive
 
 FLOORS = {
-    # kind: (post Hit@1, paragraph Hit@1)
-    "all": (0.99, 0.94),
-    "hard": (0.98, 0.92),
+    # kind: (post Hit@1, paragraph Hit@1). all/hard/question paragraph: one query lower than before
+    # plain IDF (one development question now gets the neighbouring paragraph; see the commit).
+    "all": (0.99, 0.93),
+    "hard": (0.98, 0.91),
     "title": (1.0, 0.0),
     "phrase": (1.0, 1.0),
     "pasted": (1.0, 1.0),
@@ -24,30 +26,43 @@ FLOORS = {
     "name": (0.94, 0.93),
     "keyword": (0.93, 0.88),
     "noise": (0.9, 0.88),
-    "question": (0.93, 0.8),
+    "question": (0.93, 0.78),
     "shared": (0.9, 0.8),
+}
+SEALED_FLOORS = {
+    "all": (0.95, 0.78),
+    "hard": (0.93, 0.74),
+    "paraphrase": (0.87, 0.57),
 }
 
 
 @pytest.fixture(scope="module")
-def table(tmp_path_factory, shipped_dump_path):
-    """Evaluate once for every kind (its own event loop: the fixture outlives one test)."""
+def tables(tmp_path_factory, shipped_dump_path):
+    """Evaluate both sets once for every kind (its own event loop: the fixture outlives a test)."""
 
     async def evaluate():
         archive = await Archive.open(tmp_path_factory.mktemp("quality") / "archive.db")
         try:
             await archive.ingest(await read_source(str(shipped_dump_path)))
-            return by_kind(await run_cases(Searcher(archive), load_cases()))
+            searcher = Searcher(archive)
+            return {
+                path: by_kind(await run_cases(searcher, load_cases(path)))
+                for path in (QUERIES, SEALED)
+            }
         finally:
             await archive.close()
 
     return asyncio.run(evaluate())
 
 
-@pytest.mark.parametrize("kind", FLOORS)
-def test_quality_does_not_fall(table, kind):
-    post_floor, paragraph_floor = FLOORS[kind]
-    scores = table[kind]
+@pytest.mark.parametrize(
+    ("path", "kind"),
+    [(QUERIES, kind) for kind in FLOORS] + [(SEALED, kind) for kind in SEALED_FLOORS],
+    ids=[f"dev-{kind}" for kind in FLOORS] + [f"sealed-{kind}" for kind in SEALED_FLOORS],
+)
+def test_quality_does_not_fall(tables, path, kind):
+    post_floor, paragraph_floor = (FLOORS if path == QUERIES else SEALED_FLOORS)[kind]
+    scores = tables[path][kind]
     assert scores.hit1 >= post_floor, f"{kind}: right post first {scores.hit1:.1%}"
     if scores.paragraph_queries:
         assert scores.paragraph_hit1 >= paragraph_floor, (
