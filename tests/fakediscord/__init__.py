@@ -87,27 +87,22 @@ callback per interaction (40060), 15-minute tokens (401 Invalid Webhook Token), 
 `enforce_nonce` (the same nonce from the bot in a channel within `fake.nonce_seconds` returns the
 first message instead of posting again; the nonce comes back only in the POST's answer, never in
 history, as on Discord), history reads (1-100 messages, before/after).
+
+The parts are listed in server.py. May import: every module of the package.
 """
 
-from .server import (
+from .control import (
     CALLBACK,
     CHANNEL_MESSAGES,
     FOLLOWUP,
     GLOBAL_COMMANDS,
     GUILD_COMMANDS,
     ORIGINAL,
-    Channel,
-    DiscordError,
-    Event,
-    FakeDiscord,
-    Guild,
-    Interaction,
-    Message,
-    Perm,
-    Role,
-    User,
-    pings,
 )
+from .records import Event, Interaction
+from .server import FakeDiscord
+from .validation import pings
+from .world import Channel, DiscordError, Guild, Message, Perm, Role, User
 
 __all__ = [
     "CALLBACK",

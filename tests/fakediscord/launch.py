@@ -4,6 +4,7 @@
 
 The first argument is `FakeDiscord.base`; the rest are the bot's own arguments. Nothing else
 changes: settings come from the environment as usual (DISCORD_TOKEN must be the fake's token).
+May import: the standard library, discord, yarl; nothing else of the fake, which runs elsewhere.
 """
 
 from __future__ import annotations
