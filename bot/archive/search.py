@@ -134,7 +134,7 @@ class Searcher:
         parsed = parse_query(query)
         if parsed.empty:
             return []
-        concepts = await expand(parsed, self.archive, await self.archive.paragraph_estimate())
+        concepts = await self._concepts(parsed)
         shown = {word for hit in hits for word in words_of(f"{hit.text} {hit.post.title}")}
         return [
             concept.word
@@ -142,13 +142,17 @@ class Searcher:
             if not concept.forms or (concept.corrected and hits and shown.isdisjoint(concept.forms))
         ]
 
+    async def _concepts(self, parsed: ParsedQuery) -> list[Concept]:
+        """The query's keywords with their indexed forms and weights (expand.py)."""
+        return await expand(parsed, self.archive, await self.archive.paragraph_estimate())
+
     async def _ranking_inputs(self, parsed: ParsedQuery, filters: Filters) -> RankingInputs | None:
         """What rank() scores for a query: its concepts, the candidate paragraphs, their posts and
         the opening paragraph of posts with several candidates (None when nothing can match).
         bench/fit.py fits the ranking's weights on these."""
         if parsed.empty:
             return None
-        concepts = await expand(parsed, self.archive, await self.archive.paragraph_estimate())
+        concepts = await self._concepts(parsed)
         if not any(concept.matchable for concept in concepts):
             return None
         rows = await self._candidates(concepts, filters)
@@ -162,7 +166,7 @@ class Searcher:
         parsed = parse_query(query)
         if parsed.empty or limit <= 0:
             return []
-        concepts = await expand(parsed, self.archive, await self.archive.paragraph_estimate())
+        concepts = await self._concepts(parsed)
         forms = [term for concept in concepts for term in concept.forms]
         if not forms:
             return []
@@ -183,8 +187,7 @@ class Searcher:
         openings.sort(key=lambda row: row.position)
         ranked: list[Scored] = []
         if not parsed.empty:
-            estimate = await self.archive.paragraph_estimate()
-            concepts = await expand(parsed, self.archive, estimate)
+            concepts = await self._concepts(parsed)
             forms = fts_any(term for c in concepts if c.matchable for term in c.forms)
             rows = []
             for post_id in post_ids if forms else ():
@@ -284,7 +287,7 @@ class Searcher:
         parsed = parse_query(query)
         if parsed.empty:
             return []
-        concepts = await expand(parsed, self.archive, await self.archive.paragraph_estimate())
+        concepts = await self._concepts(parsed)
         suggestions: list[str] = []
         by_word = {c.word: c for c in concepts}
         corrected = []
