@@ -26,8 +26,9 @@ _POST_COLUMNS = (
 
 
 class PostReads:
-    """The queries that read posts (mixed into Archive)."""
+    """The queries that read posts (mixed into Archive, which sets these two)."""
 
+    path: Path
     _reader: aiosqlite.Connection
 
     async def stats(self) -> ArchiveStats:
