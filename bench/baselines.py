@@ -29,7 +29,7 @@ class FtsOr:
         terms = parse_query(query).terms
         if not terms:
             return []
-        rows = await self.archive.match_paragraphs(fts_any(terms), limit)
+        rows = await self.archive.match_paragraphs(terms, limit)
         posts = await self.archive.get_posts(row.post_id for row in rows)
         return [BaselineHit(posts[r.post_id], r.position, r.text) for r in rows]
 

@@ -36,7 +36,7 @@ RAPIDFUZZ_EVERY = 4  # the full-scan baseline runs every 4th query
 
 
 async def _run_method(method: str, db: Path, queries: list[str]) -> dict:
-    from bot.archive.query import fts_any, parse_query
+    from bot.archive.query import parse_query
     from bot.archive.search import Searcher
     from bot.archive.store import Archive
 
@@ -55,7 +55,7 @@ async def _run_method(method: str, db: Path, queries: list[str]) -> dict:
                 started = time.perf_counter()
                 terms = parse_query(query).terms
                 if terms:
-                    await archive.match_paragraphs(fts_any(terms), 10)
+                    await archive.match_paragraphs(terms, 10)
                 latencies.append(time.perf_counter() - started)
         elif method == "rapidfuzz":
             from rapidfuzz import fuzz, process

@@ -26,7 +26,7 @@ from urllib.parse import quote
 from .excerpt import Excerpt, make_excerpt
 from .expand import Concept, expand
 from .models import StoredPost
-from .query import ParsedQuery, fts_all, fts_any, parse_query, words_of
+from .query import ParsedQuery, parse_query, words_of
 from .rank import Scored, looks_like_heading, rank
 from .store import Archive, Filters, ParagraphRow
 from .titles import TitleIndex
@@ -170,7 +170,7 @@ class Searcher:
         forms = [term for concept in concepts for term in concept.forms]
         if not forms:
             return []
-        rows = await self.archive.match_paragraphs_in_post(fts_any(forms), post_id, limit)
+        rows = await self.archive.match_paragraphs_in_post(forms, post_id, limit)
         posts = await self.archive.get_posts([post_id])
         if post_id not in posts:
             return []
@@ -188,7 +188,7 @@ class Searcher:
         ranked: list[Scored] = []
         if not parsed.empty:
             concepts = await self._concepts(parsed)
-            forms = fts_any(term for c in concepts if c.matchable for term in c.forms)
+            forms = [term for c in concepts if c.matchable for term in c.forms]
             rows = []
             for post_id in post_ids if forms else ():
                 rows += await self.archive.match_paragraphs_in_post(forms, post_id, CANDIDATES)
@@ -208,25 +208,24 @@ class Searcher:
         live = [c for c in concepts if c.matchable]
         chosen, spent = _rarest(live, POSTINGS_BUDGET)
         if spent <= POSTINGS_BUDGET:
-            rows = await self.archive.match_paragraphs(fts_any(chosen), CANDIDATES, filters)
+            rows = await self.archive.match_paragraphs(chosen, CANDIDATES, filters)
         else:  # every word is common: the newest paragraphs holding all of them
             rarest = sorted(live, key=lambda c: c.documents.get(_main_form(c), 0))[:3]
             groups = [list(c.forms) for c in rarest]
-            rows = await self.archive.match_paragraphs_newest(fts_all(groups), CANDIDATES, filters)
+            rows = await self.archive.match_paragraphs_newest(groups, CANDIDATES, filters)
         # Titles are few and short, but a common word is in thousands of them too.
         in_titles = [c for c in live if any(c.title_documents.values())]
         title_forms, title_spent = _rarest(in_titles, TITLE_BUDGET, titles=True)
         if title_spent > TITLE_BUDGET:
             title_forms = []
         title_posts = (
-            await self.archive.match_posts(fts_any(title_forms), TITLE_CANDIDATES, filters)
+            await self.archive.match_posts(title_forms, TITLE_CANDIDATES, filters)
             if title_forms
             else []
         )
         searched = [post_id for post_id, _ in title_posts[:TITLE_POSTS_SEARCHED]]
-        expression = fts_any(chosen)
         for post_id in searched:
-            rows += await self.archive.match_paragraphs_in_post(expression, post_id, 20)
+            rows += await self.archive.match_paragraphs_in_post(chosen, post_id, 20)
         rows += await self.archive.opening_paragraphs(
             (post_id for post_id, _ in title_posts[:TITLE_OPENINGS]), OPENING_PARAGRAPHS
         )

@@ -1,14 +1,16 @@
-"""The search primitives: vocabulary look-ups and full-text matches (FTS5), each one query.
+"""The search primitives on SQLite: vocabulary look-ups and full-text matches (FTS5), each one query.
 
 Building the query and ranking the results live in bot/archive/search.py and rank.py; this module
-only answers them. Every value goes in as a `?` parameter.
+only answers them. Terms arrive as plain words (search.py never writes FTS5 syntax) and become
+quoted FTS5 strings here; every value goes in as a `?` parameter. The PostgreSQL backend answers
+the same questions in postgres/search.py.
 
 May import: bot.archive only; never discord.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import aiosqlite
@@ -16,6 +18,7 @@ import aiosqlite
 from ..models import (
     to_timestamp,
 )
+from ..query import fts_all, fts_any
 from .records import Filters, ParagraphRow
 
 
@@ -76,9 +79,10 @@ class SearchQueries:
             return [tuple(row) for row in await cursor.fetchall()]
 
     async def match_paragraphs(
-        self, expression: str, limit: int, filters: Filters | None = None
+        self, terms: Sequence[str], limit: int, filters: Filters | None = None
     ) -> list[ParagraphRow]:
-        """Paragraphs matching an FTS5 expression, best BM25 first."""
+        """Paragraphs holding any of the terms, best BM25 first (lower is better)."""
+        expression = fts_any(terms)
         where, params = _where(filters)
         if where:
             sql = f"""
@@ -102,10 +106,11 @@ class SearchQueries:
             return [ParagraphRow(*row) for row in await cursor.fetchall()]
 
     async def match_paragraphs_newest(
-        self, expression: str, limit: int, filters: Filters | None = None
+        self, groups: Sequence[Sequence[str]], limit: int, filters: Filters | None = None
     ) -> list[ParagraphRow]:
-        """Paragraphs matching an FTS5 expression, newest first, without ranking (cheap when the
-        expression matches a large share of the archive)."""
+        """Paragraphs holding, for every group, one of its terms, newest first, without ranking
+        (cheap when the terms are in a large share of the archive)."""
+        expression = fts_all(groups)
         where, params = _where(filters)
         async with self._reader.execute(
             f"""
@@ -121,9 +126,9 @@ class SearchQueries:
             return [ParagraphRow(*row) for row in await cursor.fetchall()]
 
     async def match_paragraphs_in_post(
-        self, expression: str, post_id: int, limit: int
+        self, terms: Sequence[str], post_id: int, limit: int
     ) -> list[ParagraphRow]:
-        """Paragraphs of one post matching an FTS5 expression, best BM25 first.
+        """Paragraphs of one post holding any of the terms, best BM25 first.
 
         A post's paragraphs are always written together, so their ids form one range, which FTS5
         can seek to instead of walking every posting of a common word.
@@ -142,7 +147,7 @@ class SearchQueries:
                   ORDER BY score LIMIT ?) AS f
             JOIN paragraphs AS p ON p.id = f.rowid
             """,
-            (expression, low, high, limit),
+            (fts_any(terms), low, high, limit),
         ) as cursor:
             return [ParagraphRow(*row) for row in await cursor.fetchall()]
 
@@ -184,9 +189,10 @@ class SearchQueries:
             return (await cursor.fetchone())[0]
 
     async def match_posts(
-        self, expression: str, limit: int, filters: Filters | None = None
+        self, terms: Sequence[str], limit: int, filters: Filters | None = None
     ) -> list[tuple[int, float]]:
-        """(post id, BM25) of posts whose title or author match, best first."""
+        """(post id, BM25) of posts whose title or author hold any of the terms, best first."""
+        expression = fts_any(terms)
         where, params = _where(filters)
         async with self._reader.execute(
             f"""
