@@ -1,4 +1,4 @@
-"""The search primitives on SQLite: vocabulary look-ups and full-text matches (FTS5), each one query.
+"""SQLite search primitives: vocabulary look-ups and full-text matches (FTS5), each one query.
 
 Building the query and ranking the results live in bot/archive/search.py and rank.py; this module
 only answers them. Terms arrive as plain words (search.py never writes FTS5 syntax) and become
