@@ -3,12 +3,14 @@ import os
 import sqlite3
 from datetime import UTC, datetime, timedelta
 
+import asyncpg
 import pytest
 
 from bot.archive.feed import parse_feed
 from bot.archive.models import Post, SourceDocument
 from bot.archive.sources import read_source
 from bot.archive.store import Archive, ArchiveError
+from bot.archive.store.postgres.archive import PostgresArchive
 
 WHEN = datetime(2026, 6, 4, 12, 0, tzinfo=UTC)
 
@@ -23,11 +25,33 @@ def a_post(title="Title", paragraphs=("one", "two"), **fields) -> Post:
 
 
 async def assert_index_in_sync(archive: Archive) -> None:
-    """FTS5's own check that the index matches the paragraphs and posts tables."""
-    for table in ("paragraphs_fts", "posts_fts"):
-        await archive._writer.execute(
-            f"INSERT INTO {table}({table}, rank) VALUES ('integrity-check', 1)"
-        )
+    """The backend's own check that the index and vocabulary match the paragraphs and posts."""
+    assert await archive.index_problems() == []
+
+
+# What the database raises when inject_failure's trigger fires.
+INJECTED = (sqlite3.IntegrityError, asyncpg.RaiseError)
+
+
+async def inject_failure(archive: Archive) -> None:
+    """A trigger that makes the database itself fail on a paragraph whose text is 'boom'."""
+    async with archive.transaction() as db:
+        if isinstance(archive, PostgresArchive):
+            await db.execute(
+                """
+                CREATE FUNCTION boom() RETURNS trigger LANGUAGE plpgsql AS $$
+                BEGIN RAISE EXCEPTION 'injected failure'; END $$
+                """
+            )
+            await db.execute(
+                "CREATE TRIGGER boom BEFORE INSERT ON paragraphs FOR EACH ROW"
+                " WHEN (new.text = 'boom') EXECUTE FUNCTION boom()"
+            )
+        else:
+            await db.execute(
+                "CREATE TRIGGER boom BEFORE INSERT ON paragraphs WHEN new.text = 'boom' "
+                "BEGIN SELECT RAISE(ABORT, 'injected failure'); END"
+            )
 
 
 async def counts(archive: Archive) -> tuple[int, int]:
@@ -71,16 +95,13 @@ async def test_a_changed_post_has_its_paragraphs_replaced(archive):
 async def test_a_failure_mid_ingest_leaves_the_previous_state_whole(archive):
     await archive.ingest(doc(a_post("Kept", guid="k", paragraphs=("kept text",))))
     # A real SQLite failure, raised by the database itself on the third post.
-    await archive._writer.execute(
-        "CREATE TRIGGER boom BEFORE INSERT ON paragraphs WHEN new.text = 'boom' "
-        "BEGIN SELECT RAISE(ABORT, 'injected failure'); END"
-    )
+    await inject_failure(archive)
     batch = doc(
         a_post("Kept", guid="k", paragraphs=("changed text",)),
         a_post("Second", guid="s"),
         a_post("Third", guid="t", paragraphs=("boom",)),
     )
-    with pytest.raises(sqlite3.IntegrityError, match="injected failure"):
+    with pytest.raises(INJECTED, match="injected failure"):
         await archive.ingest(batch)
     assert await counts(archive) == (1, 1)
     [post] = [p async for p in archive.iter_posts()]
@@ -182,13 +203,15 @@ async def test_a_file_that_is_not_a_database_is_refused(tmp_path):
 async def test_readers_never_see_half_an_ingest(archive):
     """The reader connection sees the committed state while a write transaction is open."""
     await archive.ingest(doc(a_post("Before", guid="b")))
-    await archive._writer.execute("BEGIN IMMEDIATE")
-    await archive._writer.execute(
-        "INSERT INTO posts (title, title_key, authority, body_hash, first_seen, updated_at) "
-        "VALUES ('Half', 'half', 0, '', 0, 0)"
-    )
+    with pytest.raises(ZeroDivisionError):
+        async with archive.transaction() as db:
+            await db.execute(
+                "INSERT INTO posts (id, title, title_key, authority, body_hash, first_seen,"
+                " updated_at) VALUES (1000, 'Half', 'half', 0, '', 0, 0)"
+            )
+            assert (await archive.stats()).posts == 1
+            1 / 0  # noqa: B018 (an error: the transaction rolls back)
     assert (await archive.stats()).posts == 1
-    await archive._writer.execute("ROLLBACK")
 
 
 async def test_two_copies_of_a_post_in_one_document_become_one_post_with_the_last_body(archive):
@@ -292,19 +315,6 @@ async def vocabulary_rows(archive: Archive) -> dict[str, tuple[int, int]]:
         return {term: (paragraphs, titles) for term, paragraphs, titles in await cur.fetchall()}
 
 
-async def rebuilt_vocabulary(archive: Archive) -> dict[str, tuple[int, int]]:
-    """What the vocabulary table holds when counted afresh from FTS5's own indexes."""
-    async with archive.reader.execute(
-        """
-        SELECT term, sum(paragraphs), sum(titles) FROM (
-            SELECT term, doc AS paragraphs, 0 AS titles FROM paragraphs_vocab
-            UNION ALL SELECT term, 0, doc FROM posts_vocab
-        ) GROUP BY term
-        """
-    ) as cursor:
-        return {term: (paragraphs, titles) for term, paragraphs, titles in await cursor.fetchall()}
-
-
 async def test_small_ingests_keep_the_vocabulary_equal_to_a_recount(archive):
     """A small ingest into a larger archive patches the vocabulary instead of recounting it;
     after additions, replaced bodies, new titles and authors, and a rolled-back ingest, the
@@ -316,7 +326,7 @@ async def test_small_ingests_keep_the_vocabulary_equal_to_a_recount(archive):
         for n in range(40)
     ]
     await archive.ingest(doc(*bulk))  # into an empty archive: rebuilt
-    assert await vocabulary_rows(archive) == await rebuilt_vocabulary(archive)
+    assert await archive.index_problems() == []
 
     await archive.ingest(
         doc(
@@ -327,22 +337,24 @@ async def test_small_ingests_keep_the_vocabulary_equal_to_a_recount(archive):
         )
     )
     patched = await vocabulary_rows(archive)
-    assert patched == await rebuilt_vocabulary(archive)
+    assert await archive.index_problems() == []
     assert patched["naive"] == (0, 1) and patched["delta"] == (1, 0) and patched["zed"] == (0, 1)
     assert patched["gamma"] == (39, 0)  # one post no longer has it
 
-    await archive._writer.execute(
-        "CREATE TRIGGER boom BEFORE INSERT ON paragraphs WHEN new.text = 'boom' "
-        "BEGIN SELECT RAISE(ABORT, 'injected failure'); END"
-    )
-    with pytest.raises(sqlite3.IntegrityError):
+    await inject_failure(archive)
+    with pytest.raises(INJECTED):
         await archive.ingest(
             doc(a_post("Doomed", guid="d", paragraphs=("zeta", "boom")), kind="feed")
         )
-    await archive._writer.execute("DROP TRIGGER boom")
+    async with archive.transaction() as db:
+        await db.execute(
+            "DROP TRIGGER boom ON paragraphs"
+            if isinstance(archive, PostgresArchive)
+            else "DROP TRIGGER boom"
+        )
     await archive.ingest(doc(a_post("After", guid="a", paragraphs=("eta",)), kind="feed"))
     patched = await vocabulary_rows(archive)
-    assert patched == await rebuilt_vocabulary(archive)
+    assert await archive.index_problems() == []
     assert "zeta" not in patched and "doomed" not in patched
 
 
@@ -506,7 +518,8 @@ async def test_a_date_more_than_a_day_ahead_is_refused_and_a_later_one_within_a_
 
 async def test_an_implausible_date_stored_by_an_older_version_gives_way(archive):
     await archive.ingest(doc(a_post(guid="g")))
-    await archive._writer.execute("UPDATE posts SET published = 253402214400")  # 9999-12-31
+    async with archive.transaction() as db:
+        await db.execute("UPDATE posts SET published = 253402214400")  # 9999-12-31
     report = await archive.ingest(doc(a_post(guid="g", published=WHEN + timedelta(hours=1))))
     assert report.updated == 1
     assert (await archive.stats()).first_published == WHEN + timedelta(hours=1)

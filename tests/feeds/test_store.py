@@ -1,4 +1,4 @@
-"""The feed store on a real SQLite file: migration, subscriptions, servers kept apart."""
+"""The feed store on a real archive (a SQLite file, a PostgreSQL database): migration, subscriptions, servers kept apart."""
 
 from __future__ import annotations
 
@@ -6,6 +6,8 @@ import pytest
 
 from bot.archive.store import Archive
 from bot.archive.store.migrations import MIGRATIONS
+from bot.archive.store.postgres.archive import PostgresArchive
+from bot.archive.store.postgres.schema import MIGRATIONS as PG_MIGRATIONS
 from bot.feeds.announcer import TransientError
 from bot.feeds.store import FeedStore
 
@@ -19,13 +21,17 @@ async def store(archive: Archive) -> FeedStore:
     return FeedStore(archive)
 
 
-async def test_the_migration_creates_the_tables_in_the_archive_file(archive):
-    async with archive.reader.execute("PRAGMA user_version") as cursor:
+async def test_the_migration_creates_the_tables_in_the_archive(archive):
+    if isinstance(archive, PostgresArchive):
+        version_sql, expected = "SELECT max(version) FROM schema_version", len(PG_MIGRATIONS)
+        tables_sql = "SELECT tablename FROM pg_tables WHERE schemaname = current_schema()"
+    else:
+        version_sql, expected = "PRAGMA user_version", len(MIGRATIONS)
+        tables_sql = "SELECT name FROM sqlite_master WHERE type = 'table'"
+    async with archive.reader.execute(version_sql) as cursor:
         (version,) = await cursor.fetchone()
-    assert version == len(MIGRATIONS)
-    async with archive.reader.execute(
-        "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name"
-    ) as cursor:
+    assert version == expected
+    async with archive.reader.execute(tables_sql) as cursor:
         tables = {row[0] for row in await cursor.fetchall()}
     assert {"feeds", "feed_items", "subscriptions", "outbox"} <= tables
 

@@ -13,6 +13,11 @@ from pathlib import Path
 from .records import ArchiveError
 
 
+def is_database_url(location: object) -> bool:
+    """Whether an archive location names a PostgreSQL database rather than a SQLite file."""
+    return isinstance(location, str) and location.startswith(("postgresql://", "postgres://"))
+
+
 def publish(staging: Path, path: Path) -> bool:
     """Give the finished archive its real name unless that name was taken meanwhile."""
     if path.exists():

@@ -9,15 +9,12 @@ May import: bot.archive only; never discord.
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import itertools
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any
-
-import aiosqlite
 
 from ..integrity import admit, losses
 from ..models import (
@@ -27,7 +24,7 @@ from ..models import (
     to_timestamp,
 )
 from ..text import REPLACEMENT, title_key
-from . import vocabulary
+from .connection import Connection, TextIndex
 from .matching import KnownPosts
 from .merge import AUTHORITY, META_COLUMNS, joined, lossier, merged, meta
 from .records import IngestReport
@@ -38,7 +35,7 @@ INGEST_BATCH = 500  # posts looked up and written per round trip to the database
 _MERGE_COLUMNS = (
     "id, guid, url, title, title_key, author, published, authority, body_hash, "
     + ", ".join(META_COLUMNS)
-    + ", (SELECT group_concat(tag, char(10)) FROM post_tags WHERE post_id = posts.id) AS tags"
+    + ", (SELECT group_concat(tag, '\n') FROM post_tags WHERE post_id = posts.id) AS tags"
 )
 
 
@@ -49,8 +46,9 @@ class Ingestion:
     paragraphs and FTS rows go in as a few statements instead of one per paragraph.
     """
 
-    def __init__(self, db: aiosqlite.Connection, authority: int, report: IngestReport):
+    def __init__(self, db: Connection, index: TextIndex, authority: int, report: IngestReport):
         self.db = db
+        self.index = index
         self.authority = authority
         self.report = report
         self.now = int(time.time())
@@ -69,8 +67,6 @@ class Ingestion:
         self.tags: list[tuple[int, str]] = []  # of the new posts
         self.paragraphs: list[tuple[int, int, int, str]] = []
         self.links: list[tuple[int, int]] = []
-        # The last batch's full-text indexing, still running in the database thread.
-        self.indexing: list[asyncio.Future[Any]] = []
 
     @property
     def rebuild_vocabulary(self) -> bool:
@@ -79,9 +75,9 @@ class Ingestion:
 
     @classmethod
     async def begin(
-        cls, db: aiosqlite.Connection, document: SourceDocument, report: IngestReport
+        cls, db: Connection, index: TextIndex, document: SourceDocument, report: IngestReport
     ) -> Ingestion:
-        run = cls(db, AUTHORITY[document.kind], report)
+        run = cls(db, index, AUTHORITY[document.kind], report)
         run.check_paragraphs = not document.cleaned
         async with db.execute(
             """
@@ -140,59 +136,33 @@ class Ingestion:
         return admitted
 
     async def _flush(self) -> None:
-        """Write the pending posts, paragraphs (and their FTS rows) and source links.
-
-        The FTS rows are written last and not waited for: SQLite tokenises them in the database
-        thread without the GIL while this thread parses the next batch (at 1M paragraphs, 3 of
-        the 28 seconds). The database thread runs statements in order, so nothing overtakes it;
-        `indexed()` collects its outcome before the next flush and at the end of the ingest.
-        """
-        await self.indexed()
+        """Write the pending posts, paragraphs (with their index entries) and source links."""
+        await self.index.settled()
         db = self.db
+        record = not self.rebuild_vocabulary  # else the vocabulary is rebuilt at the end
         if self.new_posts:
             await db.executemany(
                 f"INSERT INTO posts ({', '.join(_NEW_POST_COLUMNS)}) "
                 f"VALUES ({', '.join('?' * len(_NEW_POST_COLUMNS))})",
                 self.new_posts.values(),
             )
-            if not self.rebuild_vocabulary:
-                title, author = _NEW_POST_COLUMNS.index("title"), _NEW_POST_COLUMNS.index("author")
-                await vocabulary.titles_changed(
-                    db, added=((row[title], row[author]) for row in self.new_posts.values())
-                )
-        if self.paragraphs:
-            await db.executemany(
-                "INSERT INTO paragraphs (id, post_id, position, text) VALUES (?, ?, ?, ?)",
-                self.paragraphs,
+            title, author = _NEW_POST_COLUMNS.index("title"), _NEW_POST_COLUMNS.index("author")
+            await self.index.titles_changed(
+                db,
+                [(row[0], row[title], row[author]) for row in self.new_posts.values()],
+                record=record,
             )
         if self.tags:
             await db.executemany("INSERT INTO post_tags (post_id, tag) VALUES (?, ?)", self.tags)
         if self.links:
             await db.executemany(
-                "INSERT OR IGNORE INTO post_sources (post_id, source_id) VALUES (?, ?)", self.links
+                "INSERT INTO post_sources (post_id, source_id) VALUES (?, ?)"
+                " ON CONFLICT DO NOTHING",
+                self.links,
             )
         if self.paragraphs:
-            first, last = self.paragraphs[0][0], self.paragraphs[-1][0]
-            statements = [
-                (
-                    "INSERT INTO paragraphs_fts (rowid, text) "
-                    "SELECT id, text FROM paragraphs WHERE id BETWEEN ? AND ?",
-                    (first, last),
-                )
-            ]
-            if not self.rebuild_vocabulary:
-                statements.append(vocabulary.added_paragraphs(first, last))
-            self.indexing = [asyncio.ensure_future(db.execute(*each)) for each in statements]
-            await asyncio.sleep(0)  # lets the statements reach the database thread's queue
+            await self.index.write_paragraphs(db, self.paragraphs, record=record)
         self.new_posts, self.tags, self.paragraphs, self.links = {}, [], [], []
-
-    async def indexed(self) -> None:
-        """Wait for the pending FTS writes, raising the first error if one failed."""
-        pending, self.indexing = self.indexing, []
-        outcomes = await asyncio.gather(*pending, return_exceptions=True)
-        for outcome in outcomes:
-            if isinstance(outcome, BaseException):
-                raise outcome
 
     async def _load_candidates(self, posts: Sequence[Post]) -> None:
         """Fetch the stored posts any of these could be a copy of into the in-memory index."""
@@ -258,8 +228,7 @@ class Ingestion:
         ):
             changes.update(authority=self.authority, body_hash=body_hash)
             if not self.rebuild_vocabulary:
-                await vocabulary.removing_paragraphs(self.db, existing["id"])
-            # The delete trigger removes the old rows from the FTS index.
+                await self.index.removing_paragraphs(self.db, existing["id"])
             await self.db.execute("DELETE FROM paragraphs WHERE post_id = ?", (existing["id"],))
             self._add_paragraphs(existing["id"], post.paragraphs)
         if not changes:
@@ -267,14 +236,14 @@ class Ingestion:
             return
         if changes.keys() & {"title", "author"}:
             self.text_changed = True
-            if not self.rebuild_vocabulary:
-                title = changes.get("title", existing["title"])
-                author = changes.get("author", existing["author"])
-                await vocabulary.titles_changed(
-                    self.db,
-                    added=[(title, author)],
-                    removed=[(existing["title"], existing["author"])],
-                )
+            title = changes.get("title", existing["title"])
+            author = changes.get("author", existing["author"])
+            await self.index.titles_changed(
+                self.db,
+                [(existing["id"], title, author)],
+                removed=[(existing["title"], existing["author"])],
+                record=not self.rebuild_vocabulary,
+            )
         changes["updated_at"] = self.now
         assignments = ", ".join(f"{column} = ?" for column in changes)
         await self.db.execute(
@@ -311,7 +280,7 @@ class Ingestion:
         if not lost:
             return False
         async with self.db.execute(
-            "SELECT text FROM paragraphs WHERE post_id = ? AND instr(text, ?)",
+            "SELECT text FROM paragraphs WHERE post_id = ? AND instr(text, ?) > 0",
             (existing["id"], REPLACEMENT),
         ) as cursor:
             stored = losses(*(row[0] for row in await cursor.fetchall()))

@@ -5,11 +5,10 @@ May import: bot.archive only; never discord.
 
 from __future__ import annotations
 
+import random
 from collections.abc import AsyncIterator, Iterable, Sequence
 from pathlib import Path
 from typing import Any
-
-import aiosqlite
 
 from ..models import (
     Post,
@@ -17,6 +16,7 @@ from ..models import (
     from_timestamp,
     guid_from_url,
 )
+from .connection import Connection
 from .records import ArchiveStats, SourceStats, SyncStatus
 
 _POST_COLUMNS = (
@@ -26,10 +26,14 @@ _POST_COLUMNS = (
 
 
 class PostReads:
-    """The queries that read posts (mixed into Archive, which sets these two)."""
+    """The queries that read posts (mixed into Archive, which sets these)."""
 
-    path: Path
-    _reader: aiosqlite.Connection
+    path: Path | str
+    _reader: Connection
+
+    async def size_bytes(self) -> int:
+        """How much room the archive takes."""
+        raise NotImplementedError
 
     async def stats(self) -> ArchiveStats:
         """Counts, date range and sources."""
@@ -65,11 +69,7 @@ class PostReads:
                     await cursor.fetchall()
                 )
             ]
-        size = sum(
-            candidate.stat().st_size
-            for candidate in (self.path, Path(f"{self.path}-wal"))
-            if candidate.exists()
-        )
+        size = await self.size_bytes()
         return ArchiveStats(
             posts=posts,
             paragraphs=paragraphs,
@@ -85,7 +85,7 @@ class PostReads:
         cursor = await self._reader.execute(
             f"""
             SELECT {_POST_COLUMNS},
-                   (SELECT group_concat(tag, char(10)) FROM post_tags WHERE post_id = posts.id),
+                   (SELECT group_concat(tag, '\n') FROM post_tags WHERE post_id = posts.id),
                    paragraphs.text
             FROM posts JOIN paragraphs ON paragraphs.post_id = posts.id
             ORDER BY posts.published IS NULL, posts.published, posts.id, paragraphs.position
@@ -161,7 +161,7 @@ class PostReads:
             SELECT text FROM paragraphs WHERE post_id = ? AND position >= ?
             ORDER BY position LIMIT ?
             """,
-            (post_id, start, count),
+            (post_id, start, count if count >= 0 else 2**62),
         ) as cursor:
             return [row[0] for row in await cursor.fetchall()]
 
@@ -179,11 +179,10 @@ class PostReads:
 
     async def random_post(self) -> StoredPost | None:
         """A post picked uniformly at random."""
+        async with self._reader.execute("SELECT count(*) FROM posts") as cursor:
+            (count,) = await cursor.fetchone()
         async with self._reader.execute(
-            """
-            SELECT id FROM posts
-            LIMIT 1 OFFSET abs(random()) % max(1, (SELECT count(*) FROM posts))
-            """
+            "SELECT id FROM posts ORDER BY id LIMIT 1 OFFSET ?", (random.randrange(max(1, count)),)
         ) as cursor:
             row = await cursor.fetchone()
         return None if row is None else await self.get_post(row[0])

@@ -54,7 +54,7 @@ class SearchQueries:
             SELECT * FROM (
                 SELECT ?, term, paragraphs, titles FROM vocabulary
                 WHERE term >= ? AND term < ? AND length(term) <= ? LIMIT ?
-            )
+            ) AS family
         """
         params = []
         for prefix in prefixes:
@@ -114,7 +114,7 @@ class SearchQueries:
         where, params = _where(filters)
         async with self._reader.execute(
             f"""
-            SELECT p.id, p.post_id, p.position, p.text, 0.0
+            SELECT p.id, p.post_id, p.position, p.text, CAST(0 AS DOUBLE PRECISION)
             FROM paragraphs_fts
             JOIN paragraphs AS p ON p.id = paragraphs_fts.rowid
             JOIN posts ON posts.id = p.post_id
@@ -158,7 +158,7 @@ class SearchQueries:
             return []
         async with self._reader.execute(
             f"""
-            SELECT id, post_id, position, text, 0.0 FROM paragraphs
+            SELECT id, post_id, position, text, CAST(0 AS DOUBLE PRECISION) FROM paragraphs
             WHERE post_id IN ({",".join("?" * len(ids))}) AND position < ?
             """,
             [*ids, count],
@@ -170,12 +170,12 @@ class SearchQueries:
         keys = list(dict.fromkeys(keys))
         if not keys:
             return []
-        values = ",".join("(?, ?)" for _ in keys)
+        values = ",".join("(CAST(? AS BIGINT), CAST(? AS BIGINT))" for _ in keys)
         # A join, not "(post_id, position) IN (VALUES ...)", which SQLite answers by a full scan.
         async with self._reader.execute(
             f"""
             WITH wanted (post_id, position) AS (VALUES {values})
-            SELECT p.id, p.post_id, p.position, p.text, 0.0
+            SELECT p.id, p.post_id, p.position, p.text, CAST(0 AS DOUBLE PRECISION)
             FROM wanted JOIN paragraphs AS p
                 ON p.post_id = wanted.post_id AND p.position = wanted.position
             """,
@@ -210,14 +210,17 @@ def _like_escape(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def _where(filters: Filters | None) -> tuple[str, list[Any]]:
-    """A WHERE fragment over `posts` and its parameters ("" when there is no filter)."""
+def _where(filters: Filters | None, *, like: str = "LIKE") -> tuple[str, list[Any]]:
+    """A WHERE fragment over `posts` and its parameters ("" when there is no filter); `like`:
+    the operator that ignores case (ILIKE on PostgreSQL)."""
     if filters is None:
         return "", []
     clauses: list[str] = []
     params: list[Any] = []
     if filters.author:
-        clauses.append("(posts.author LIKE ? ESCAPE '\\' OR posts.coauthors LIKE ? ESCAPE '\\')")
+        clauses.append(
+            f"(posts.author {like} ? ESCAPE '\\' OR posts.coauthors {like} ? ESCAPE '\\')"
+        )
         params += ["%" + _like_escape(filters.author.strip()) + "%"] * 2
     if filters.after is not None:
         clauses.append("posts.published >= ?")

@@ -25,7 +25,9 @@ from ..models import (
     to_timestamp,
 )
 from . import vocabulary
-from .files import make_folder, publish, remove_database
+from .connection import TextIndex
+from .files import is_database_url, make_folder, publish, remove_database
+from .fts import FtsIndex
 from .ingest import INGEST_BATCH, Ingestion, in_batches
 from .posts import PostReads
 from .queries import SearchQueries
@@ -46,7 +48,12 @@ class Archive(PostReads, SearchQueries):
 
     @classmethod
     async def open(cls, path: Path | str, *, journal: Journal = "WAL") -> Archive:
-        """Open (creating if needed) the archive at `path` and bring its schema up to date."""
+        """Open (creating if needed) the archive at `path` and bring its schema up to date; a
+        postgresql:// URL opens the archive in that database (postgres/archive.py)."""
+        if is_database_url(path):
+            from .postgres.archive import PostgresArchive
+
+            return await PostgresArchive.connect(str(path))
         path = Path(path)
         make_folder(path)
         writer = await connect(path, journal)
@@ -72,6 +79,12 @@ class Archive(PostReads, SearchQueries):
         once instead of once to the log and again at the checkpoint (at 1M paragraphs, 3 s of 25).
         Opened again later, it is an ordinary WAL archive.
         """
+        if is_database_url(path):
+            from .postgres.archive import PostgresArchive
+
+            async with PostgresArchive.building(str(path)) as archive:
+                yield archive
+            return
         path = Path(path)
         if path.exists():
             raise ArchiveError(f"{path}: already exists")
@@ -122,6 +135,24 @@ class Archive(PostReads, SearchQueries):
                     await self._writer.execute("ROLLBACK")
                 raise
 
+    async def size_bytes(self) -> int:
+        """The file's size with its write-ahead log."""
+        files = (self.path, Path(f"{self.path}-wal"))
+        return sum(file.stat().st_size for file in files if file.exists())
+
+    @contextlib.asynccontextmanager
+    async def claiming(self) -> AsyncIterator[aiosqlite.Connection]:
+        """A transaction for claiming outbox rows (on SQLite, any write transaction)."""
+        async with self.transaction() as db:
+            yield db
+
+    # What a claim's SELECT appends to lock its rows (PostgreSQL: FOR UPDATE SKIP LOCKED).
+    skip_locked = ""
+
+    def text_index(self) -> TextIndex:
+        """How an ingest keeps this backend's full-text index and vocabulary (one per ingest)."""
+        return FtsIndex()
+
     @property
     def reader(self) -> aiosqlite.Connection:
         """The read-only connection: sees the last committed state, never an open transaction."""
@@ -145,7 +176,7 @@ class Archive(PostReads, SearchQueries):
         report = IngestReport(document.location)
         batches = in_batches(document.posts, INGEST_BATCH)
         async with self.transaction() as db:
-            run = await Ingestion.begin(db, document, report)
+            run = await Ingestion.begin(db, self.text_index(), document, report)
             # Batch by batch, so that a large file is read as it is written, never whole.
             try:
                 for batch in batches:
@@ -153,9 +184,9 @@ class Archive(PostReads, SearchQueries):
                     if progress is not None:
                         progress(len(batch))
             finally:
-                await run.indexed()
+                await run.index.settled()
             if run.text_changed:
-                await vocabulary.apply(db, rebuild=run.rebuild_vocabulary)
+                await run.index.finish(db, rebuild=run.rebuild_vocabulary)
             if cursor is not None:
                 await db.execute(
                     "UPDATE sources SET cursor = ? WHERE id = ?", (cursor, run.source_id)
@@ -226,6 +257,24 @@ class Archive(PostReads, SearchQueries):
                     message,
                 ),
             )
+
+    async def index_problems(self) -> list[str]:
+        """What is wrong with the full-text index and the vocabulary, if anything: FTS5's own
+        integrity check, and the vocabulary table against a recount (slow: for tests and checks)."""
+        problems = []
+        async with self.transaction() as db:
+            for table in ("paragraphs_fts", "posts_fts"):
+                try:
+                    await db.execute(
+                        f"INSERT INTO {table}({table}, rank) VALUES ('integrity-check', 1)"
+                    )
+                except aiosqlite.DatabaseError as exc:
+                    problems.append(f"{table}: {exc}")
+            stored = await db.execute_fetchall("SELECT term, paragraphs, titles FROM vocabulary")
+            recounted = await db.execute_fetchall(vocabulary.RECOUNT)
+        if {tuple(row) for row in stored} != {tuple(row) for row in recounted}:
+            problems.append("the vocabulary table differs from a recount of the index")
+        return problems
 
     async def data_version(self) -> int:
         """A number that changes whenever any connection commits a change (for cache checks)."""

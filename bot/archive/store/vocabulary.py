@@ -48,14 +48,14 @@ _DROP_EMPTY = """
       AND term IN (SELECT term FROM temp.vocabulary_delta_counts)
 """
 _CLEAR = "INSERT INTO temp.vocabulary_delta(vocabulary_delta) VALUES ('delete-all')"
-_REBUILD = """
-    INSERT INTO vocabulary (term, paragraphs, titles)
+RECOUNT = """
     SELECT term, sum(paragraphs), sum(titles) FROM (
         SELECT term, doc AS paragraphs, 0 AS titles FROM paragraphs_vocab
         UNION ALL
         SELECT term, 0, doc FROM posts_vocab
     ) GROUP BY term
 """
+_REBUILD = "INSERT INTO vocabulary (term, paragraphs, titles) " + RECOUNT
 
 
 async def prepare(db: aiosqlite.Connection) -> None:

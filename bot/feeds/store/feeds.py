@@ -94,7 +94,8 @@ class FeedRecords:
             await db.execute("UPDATE feeds SET items_at = ? WHERE id = ?", (int(now), feed_id))
             await db.execute("DELETE FROM feed_items WHERE feed_id = ?", (feed_id,))
             await db.executemany(
-                "INSERT OR IGNORE INTO feed_items (feed_id, post_id, position) VALUES (?, ?, ?)",
+                "INSERT INTO feed_items (feed_id, post_id, position) VALUES (?, ?, ?)"
+                " ON CONFLICT DO NOTHING",
                 [(feed_id, post_id, position) for position, post_id in enumerate(post_ids)],
             )
 
@@ -151,10 +152,10 @@ class FeedRecords:
             if pausing:
                 await db.execute(
                     """
-                    INSERT OR IGNORE INTO outbox
-                        (subscription_id, notice_key, notice, state, created_at)
+                    INSERT INTO outbox (subscription_id, notice_key, notice, state, created_at)
                     SELECT id, ?, ?, 'pending', ? FROM subscriptions
                     WHERE feed_id = ? AND broken_at IS NULL
+                    ON CONFLICT DO NOTHING
                     """,
                     (f"paused:{int(now)}", pause_notice, int(now), feed_id),
                 )

@@ -72,20 +72,18 @@ class OutboxRecords:
     ) -> int:
         """Record (subscription, post, state, not_before) decisions; rows already there are kept
         as they are. A pending row is not claimed before its not_before."""
+        added = 0
         async with self.archive.transaction() as db:
-            before = db.total_changes
-            await db.executemany(
-                """
-                INSERT OR IGNORE INTO outbox
-                    (subscription_id, post_id, state, not_before, created_at)
-                VALUES (?, ?, ?, ?, ?)
-                """,
-                [
-                    (sub, post, str(state), not_before, int(now))
-                    for sub, post, state, not_before in decisions
-                ],
-            )
-            return db.total_changes - before
+            for sub, post, state, not_before in decisions:  # a poll's few, one by one: each counts
+                cursor = await db.execute(
+                    """
+                    INSERT INTO outbox (subscription_id, post_id, state, not_before, created_at)
+                    VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING
+                    """,
+                    (sub, post, str(state), not_before, int(now)),
+                )
+                added += cursor.rowcount
+        return added
 
     async def held(self, subscription_id: int) -> list[OutboxRow]:
         """Pending rows told to wait (not_before set), whether or not their time has come."""
@@ -150,12 +148,15 @@ class OutboxRecords:
         looks for it in the channel before sending it again, and only after `lease_until`, so a
         second process never resends a message the first is sending right now.
         """
-        async with self.archive.transaction() as db:
+        async with self.archive.claiming() as db:
+            # On PostgreSQL the rows are locked, and rows another announcer is claiming right now
+            # are skipped, not waited for: two announcers claim different messages, never one
+            # twice (UNIQUE(subscription, post) keeps a post from being two messages).
             async with db.execute(
                 f"""
                 SELECT {_OUTBOX_COLUMNS} FROM outbox AS o
                 WHERE o.subscription_id = ? AND o.state = 'pending' AND o.not_before <= ?
-                ORDER BY o.id
+                ORDER BY o.id{self.archive.skip_locked}
                 """,
                 (subscription_id, int(now)),
             ) as cursor:

@@ -72,17 +72,18 @@ async def _take_baselines(
     db: aiosqlite.Connection, now: float, subscription_id: int | None = None
 ) -> int:
     """Inside a transaction: what the feed shows becomes seen for subscriptions still waiting."""
-    where = "baseline_pending = 1 AND (? IS NULL OR id = ?) AND feed_id IN "
-    where += "(SELECT id FROM feeds WHERE items_at IS NOT NULL)"
-    async with db.execute(
-        f"SELECT id, feed_id FROM subscriptions WHERE {where}", (subscription_id, subscription_id)
-    ) as cursor:
+    where = "baseline_pending = 1 AND feed_id IN (SELECT id FROM feeds WHERE items_at IS NOT NULL)"
+    params: tuple[int, ...] = ()
+    if subscription_id is not None:
+        where, params = f"{where} AND id = ?", (subscription_id,)
+    async with db.execute(f"SELECT id, feed_id FROM subscriptions WHERE {where}", params) as cursor:
         waiting = await cursor.fetchall()
     for sub_id, feed_id in waiting:
         await db.execute(
             """
-            INSERT OR IGNORE INTO outbox (subscription_id, post_id, state, created_at)
+            INSERT INTO outbox (subscription_id, post_id, state, created_at)
             SELECT ?, post_id, 'baseline', ? FROM feed_items WHERE feed_id = ?
+            ON CONFLICT DO NOTHING
             """,
             (sub_id, int(now), feed_id),
         )

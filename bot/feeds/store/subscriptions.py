@@ -89,13 +89,11 @@ class SubscriptionRecords:
     ) -> int:
         """Remove this server's subscriptions in a channel (to one feed, or all); how many."""
         async with self.archive.transaction() as db:
-            cursor = await db.execute(
-                """
-                DELETE FROM subscriptions WHERE guild_id = ? AND channel_id = ?
-                AND (? IS NULL OR feed_id = (SELECT id FROM feeds WHERE url = ?))
-                """,
-                (guild_id, channel_id, feed_url, feed_url and feed_url.strip()),
-            )
+            where, params = "guild_id = ? AND channel_id = ?", (guild_id, channel_id)
+            if feed_url is not None:
+                where += " AND feed_id = (SELECT id FROM feeds WHERE url = ?)"
+                params += (feed_url.strip(),)
+            cursor = await db.execute(f"DELETE FROM subscriptions WHERE {where}", params)
             return cursor.rowcount
 
     async def subscriptions(self, guild_id: int) -> list[Subscription]:

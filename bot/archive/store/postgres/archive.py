@@ -1,0 +1,148 @@
+"""The archive on a PostgreSQL server, shared by any number of bot processes.
+
+`Archive.open("postgresql://...")` returns one. It is the same Archive (ingest, merging, posts,
+feeds and outbox SQL are shared with SQLite); what differs is here: a pool of asyncpg connections
+instead of one file, transactions that take turns on an advisory lock as SQLite's writers take
+turns on the file (an ingest allocates post and paragraph ids, which needs one writer at a time),
+tsvector search (search.py) and its text index (index.py).
+
+May import: bot.archive only; never discord.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import re
+from collections.abc import AsyncIterator
+
+import asyncpg
+
+from ..connection import TextIndex
+from ..records import ArchiveError
+from ..sqlite import Archive
+from .connection import Connection, PooledReader
+from .index import RECOUNT, TsvIndex, lexemes
+from .schema import migrate
+from .search import PostgresSearch
+
+log = logging.getLogger(__name__)
+
+WRITE_LOCK = 0x41524348_0002  # pg_advisory_xact_lock key of every write transaction
+POOL_SIZE = 10
+
+_PASSWORD = re.compile(r"(://[^:/?#@]*:)[^@/?#]*@")
+
+
+def redacted(url: str) -> str:
+    """The URL as it may be printed: without its password."""
+    return _PASSWORD.sub(r"\1***@", url)
+
+
+class PostgresArchive(PostgresSearch, Archive):
+    """An open archive in a PostgreSQL database."""
+
+    def __init__(self, url: str, pool: asyncpg.Pool):
+        self.url = url
+        self.path = redacted(url)  # what messages and stats show
+        self._pool = pool
+        self._reader = PooledReader(pool)  # type: ignore[assignment]
+
+    @classmethod
+    async def connect(cls, url: str) -> PostgresArchive:
+        """Connect to the database at `url` and bring its schema up to date."""
+        try:
+            pool = await asyncpg.create_pool(url, min_size=1, max_size=POOL_SIZE)
+        except (OSError, asyncpg.PostgresError, ValueError) as exc:
+            raise ArchiveError(f"{redacted(url)}: cannot connect ({exc})") from None
+        try:
+            async with pool.acquire() as connection:
+                await migrate(connection, redacted(url))
+        except BaseException:
+            await pool.close()
+            raise
+        return cls(url, pool)
+
+    @classmethod
+    @contextlib.asynccontextmanager
+    async def building(cls, url: str) -> AsyncIterator[PostgresArchive]:  # type: ignore[override]
+        """A first, large import: into the database itself, which must hold no posts yet (a
+        server's database is not a file to build aside and move)."""
+        archive = await cls.connect(url)
+        try:
+            if not await archive.is_empty():
+                raise ArchiveError(f"{archive.path}: already holds posts")
+            yield archive
+        finally:
+            await archive.close()
+
+    async def close(self) -> None:
+        await self._pool.close()
+
+    @contextlib.asynccontextmanager
+    async def transaction(self) -> AsyncIterator[Connection]:  # type: ignore[override]
+        """A connection inside BEGIN ... COMMIT (ROLLBACK on any error), one writer at a time
+        across every process sharing the database."""
+        async with self._pool.acquire() as raw, raw.transaction():
+            await raw.execute("SELECT pg_advisory_xact_lock($1)", WRITE_LOCK)
+            yield Connection(raw)
+
+    @contextlib.asynccontextmanager
+    async def claiming(self) -> AsyncIterator[Connection]:
+        """A transaction for claiming outbox rows: no write lock, rows locked one by one (the
+        claim selects them FOR UPDATE SKIP LOCKED), so several announcers claim side by side."""
+        async with self._pool.acquire() as raw, raw.transaction():
+            yield Connection(raw)
+
+    skip_locked = " FOR UPDATE SKIP LOCKED"
+
+    def text_index(self) -> TextIndex:
+        return TsvIndex()
+
+    async def index_problems(self) -> list[str]:
+        """What is wrong with the tsvectors and the vocabulary, if anything: each paragraph's and
+        post's words against a recount, the vocabulary table against a recount (slow)."""
+        problems = []
+        async with self.transaction() as db:
+            for table, text in (
+                ("paragraphs", "text"),
+                ("posts", "title || ' ' || coalesce(author, '')"),
+            ):
+                rows = await (
+                    await db.execute(f"SELECT id, {text}, tsvector_to_array(tsv) FROM {table}")
+                ).fetchall()
+                stale = [row[0] for row in rows if set(row[2]) != set(lexemes(row[1]))]
+                if stale:
+                    problems.append(f"{table} whose tsvector is stale: {stale[:10]}")
+            stored = await (
+                await db.execute("SELECT term, paragraphs, titles FROM vocabulary")
+            ).fetchall()
+            recounted = await (await db.execute(RECOUNT)).fetchall()
+            if {tuple(row) for row in stored} != {tuple(row) for row in recounted}:
+                problems.append("the vocabulary table differs from a recount of the index")
+            corpus = await (
+                await db.execute(
+                    "SELECT (SELECT paragraphs FROM corpus) = count(*),"
+                    " (SELECT lexemes FROM corpus) = coalesce(sum(length(tsv)), 0) FROM paragraphs"
+                )
+            ).fetchone()
+            if not all(corpus):
+                problems.append("the corpus totals differ from a recount")
+        return problems
+
+    async def data_version(self) -> int:
+        """Moves whenever the server writes anything (its write-ahead log position)."""
+        async with self._reader.execute(
+            "SELECT CAST(pg_current_wal_lsn() - CAST('0/0' AS pg_lsn) AS bigint)"
+        ) as cursor:
+            return (await cursor.fetchone())[0]
+
+    async def size_bytes(self) -> int:
+        async with self._reader.execute("SELECT pg_database_size(current_database())") as cursor:
+            return (await cursor.fetchone())[0]
+
+    async def __aenter__(self) -> PostgresArchive:
+        return self
+
+    def __repr__(self) -> str:
+        return f"<PostgresArchive {self.path}>"
