@@ -7,12 +7,15 @@ that a change tuned on the development set did not cost it.
 
 import asyncio
 
+import asyncpg
 import pytest
 
 from bench.quality import QUERIES, SEALED, by_kind, load_cases, run_cases
 from bot.archive.search import Searcher
 from bot.archive.sources import read_source
 from bot.archive.store import Archive
+
+from .. import postgres
 
 FLOORS = {
     # kind: (post Hit@1, paragraph Hit@1). all/hard/question paragraph: one query lower than before
@@ -36,12 +39,22 @@ SEALED_FLOORS = {
 }
 
 
-@pytest.fixture(scope="module")
-def tables(tmp_path_factory, shipped_dump_path):
-    """Evaluate both sets once for every kind (its own event loop: the fixture outlives a test)."""
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def tables(request, tmp_path_factory, shipped_dump_path):
+    """Evaluate both sets once for every kind, on each backend (its own event loop: the fixture
+    outlives a test). The floors are the same on both."""
 
     async def evaluate():
-        archive = await Archive.open(tmp_path_factory.mktemp("quality") / "archive.db")
+        if request.param == "sqlite":
+            location = tmp_path_factory.mktemp("quality") / "archive.db"
+        else:
+            server = request.getfixturevalue("postgres_server")
+            admin = await asyncpg.connect(server)
+            await admin.execute("DROP DATABASE IF EXISTS quality WITH (FORCE)")
+            await admin.execute("CREATE DATABASE quality")
+            await admin.close()
+            location = postgres.with_database(server, "quality")
+        archive = await Archive.open(location)
         try:
             await archive.ingest(await read_source(str(shipped_dump_path)))
             searcher = Searcher(archive)

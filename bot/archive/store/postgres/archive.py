@@ -18,6 +18,7 @@ from collections.abc import AsyncIterator
 
 import asyncpg
 
+from ...query import words_of
 from ..connection import TextIndex
 from ..records import ArchiveError
 from ..sqlite import Archive
@@ -104,14 +105,21 @@ class PostgresArchive(PostgresSearch, Archive):
         post's words against a recount, the vocabulary table against a recount (slow)."""
         problems = []
         async with self.transaction() as db:
-            for table, text in (
-                ("paragraphs", "text"),
-                ("posts", "title || ' ' || coalesce(author, '')"),
+            for table, text, words in (
+                ("paragraphs", "text", "words"),
+                ("posts", "title || ' ' || coalesce(author, '')", "NULL"),
             ):
                 rows = await (
-                    await db.execute(f"SELECT id, {text}, tsvector_to_array(tsv) FROM {table}")
+                    await db.execute(
+                        f"SELECT id, {text}, tsvector_to_array(tsv), {words} FROM {table}"
+                    )
                 ).fetchall()
-                stale = [row[0] for row in rows if set(row[2]) != set(lexemes(row[1]))]
+                stale = [
+                    row[0]
+                    for row in rows
+                    if set(row[2]) != set(lexemes(row[1]))
+                    or row[3] not in (None, len(words_of(row[1])))
+                ]
                 if stale:
                     problems.append(f"{table} whose tsvector is stale: {stale[:10]}")
             stored = await (
@@ -123,7 +131,7 @@ class PostgresArchive(PostgresSearch, Archive):
             corpus = await (
                 await db.execute(
                     "SELECT (SELECT paragraphs FROM corpus) = count(*),"
-                    " (SELECT lexemes FROM corpus) = coalesce(sum(length(tsv)), 0) FROM paragraphs"
+                    " (SELECT words FROM corpus) = coalesce(sum(words), 0) FROM paragraphs"
                 )
             ).fetchone()
             if not all(corpus):

@@ -4,8 +4,8 @@ vocabulary table kept in step, inside the ingest's transaction (the TextIndex of
 
 The words are query.words_of's, the folding FTS5's unicode61 tokenizer does on SQLite, so both
 backends hold the same terms and search expands a query the same way on either. A paragraph's
-tsvector has no positions (search needs only which words it holds); a post's marks title words A
-and author words B, as FTS5 weighs its two columns.
+tsvector holds where each word stands (how often it occurs is what BM25 counts), and `words` its
+length; a post's marks title words A and author words B, as FTS5 weighs its two columns.
 
 May import: bot.archive only; never discord.
 """
@@ -20,6 +20,7 @@ from ..connection import Connection
 
 MAX_LEXEME_BYTES = 2046  # PostgreSQL's limit for one lexeme; longer "words" are not indexed
 MAX_POSITION = 16383  # and for a position
+MAX_POSITIONS = 255  # positions kept per lexeme (PostgreSQL keeps at most 256)
 
 
 def lexemes(text: str) -> list[str]:
@@ -55,16 +56,28 @@ def all_of(groups: Iterable[Iterable[str]]) -> str:
     return " & ".join(f"({any_of(group)})" for group in groups)
 
 
+def _vector(words: Iterable[tuple[str, str]]) -> str:
+    """tsvector text of (word, weight) pairs in reading order: each word with its positions."""
+    positions: dict[str, list[str]] = {}
+    for place, (word, weight) in enumerate(words, start=1):
+        if len(word.encode()) <= MAX_LEXEME_BYTES:
+            kept = positions.setdefault(word, [])
+            if len(kept) < MAX_POSITIONS:
+                kept.append(f"{min(place, MAX_POSITION)}{weight}")
+    return " ".join(f"{quoted(word)}:{','.join(places)}" for word, places in positions.items())
+
+
+def paragraph_vector(text: str) -> tuple[str, int]:
+    """A paragraph's tsvector text and how many words it holds."""
+    words = words_of(text)
+    return _vector((word, "") for word in words), len(words)
+
+
 def title_vector(title: str, author: str | None) -> str:
     """A post's tsvector text: title words weighted A, author words B."""
-    positions: dict[str, list[str]] = {}
-    place = 0
-    for weight, text in (("A", title), ("B", author or "")):
-        for word in words_of(text):
-            if len(word.encode()) <= MAX_LEXEME_BYTES:
-                place = min(place + 1, MAX_POSITION)
-                positions.setdefault(word, []).append(f"{place}{weight}")
-    return " ".join(f"{quoted(word)}:{','.join(places)}" for word, places in positions.items())
+    return _vector(
+        [(word, "A") for word in words_of(title)] + [(word, "B") for word in words_of(author or "")]
+    )
 
 
 _ADD_PARAGRAPHS = """
@@ -81,8 +94,8 @@ _REMOVE_PARAGRAPHS = """
 """
 _CORPUS_DELTA = """
     UPDATE corpus SET paragraphs = corpus.paragraphs + ? * counted.paragraphs,
-                      lexemes = corpus.lexemes + ? * counted.lexemes
-    FROM (SELECT count(*) AS paragraphs, coalesce(sum(length(tsv)), 0) AS lexemes
+                      words = corpus.words + ? * counted.words
+    FROM (SELECT count(*) AS paragraphs, coalesce(sum(words), 0) AS words
           FROM paragraphs WHERE {where}) AS counted
 """
 RECOUNT = """
@@ -97,8 +110,8 @@ _REBUILD = (
     "DELETE FROM vocabulary",
     "INSERT INTO vocabulary (term, paragraphs, titles) " + RECOUNT,
     """
-    UPDATE corpus SET paragraphs = counted.paragraphs, lexemes = counted.lexemes
-    FROM (SELECT count(*) AS paragraphs, coalesce(sum(length(tsv)), 0) AS lexemes
+    UPDATE corpus SET paragraphs = counted.paragraphs, words = counted.words
+    FROM (SELECT count(*) AS paragraphs, coalesce(sum(words), 0) AS words
           FROM paragraphs) AS counted
     """,
 )
@@ -111,9 +124,9 @@ class TsvIndex:
         self, db: Connection, rows: Sequence[tuple[int, int, int, str]], *, record: bool
     ) -> None:
         await db.executemany(
-            "INSERT INTO paragraphs (id, post_id, position, text, tsv)"
-            " VALUES (?, ?, ?, ?, array_to_tsvector(CAST(? AS text[])))",
-            [(*row, lexemes(row[3])) for row in rows],
+            "INSERT INTO paragraphs (id, post_id, position, text, tsv, words)"
+            " VALUES (?, ?, ?, ?, CAST(? AS tsvector), ?)",
+            [(*row, *paragraph_vector(row[3])) for row in rows],
         )
         first, last = rows[0][0], rows[-1][0]
         await db.execute(_CORPUS_DELTA.format(where="id BETWEEN ? AND ?"), (1, 1, first, last))

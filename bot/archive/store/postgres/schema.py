@@ -92,7 +92,8 @@ MIGRATIONS: tuple[str, ...] = (
         post_id BIGINT NOT NULL REFERENCES posts(id) ON DELETE CASCADE,
         position INTEGER NOT NULL,
         text TEXT NOT NULL,
-        tsv TSVECTOR NOT NULL,              -- its distinct words (no positions)
+        tsv TSVECTOR NOT NULL,              -- its words, each with where it stands
+        words INTEGER NOT NULL,             -- how many words it holds, for BM25's length
         UNIQUE (post_id, position)
     );
     CREATE INDEX paragraphs_tsv ON paragraphs USING gin (tsv);
@@ -109,7 +110,7 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE TABLE corpus (
         id INTEGER PRIMARY KEY CHECK (id = 1),
         paragraphs BIGINT NOT NULL,
-        lexemes BIGINT NOT NULL
+        words BIGINT NOT NULL
     );
     INSERT INTO corpus VALUES (1, 0, 0);
 

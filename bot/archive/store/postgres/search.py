@@ -1,10 +1,10 @@
 """The search primitives on PostgreSQL: the full-text matches that FTS5 answers on SQLite.
 
-Candidates come from the GIN index on each paragraph's tsvector; they are ordered by BM25 with
-every term counted once per paragraph (a tsvector without positions holds no frequencies), the
-inverse document frequencies read from the vocabulary table and the average length from
-`corpus`. As on SQLite the score is negative, lower is better, and rank.py only uses it relative
-to the best candidate. The vocabulary look-ups and the rest are the shared SQL of ../queries.py.
+Candidates come from the GIN index on each paragraph's tsvector; they are ordered by BM25 as
+FTS5 computes it: a word's frequency is the number of positions its lexeme holds, the inverse
+document frequencies come from the vocabulary table and the average length from `corpus`.
+As on SQLite the score is negative, lower is better, and rank.py only uses it relative to the best
+candidate. The vocabulary look-ups and the rest are the shared SQL of ../queries.py.
 
 May import: bot.archive only; never discord.
 """
@@ -23,18 +23,20 @@ K1, B = 1.2, 0.75
 # Each query term with its IDF: $terms and $queries (one tsquery per term) go in as arrays.
 _TERMS = """
     WITH q AS (
-        SELECT CAST(u.query AS tsquery) AS query,
+        SELECT u.term, CAST(u.query AS tsquery) AS query,
                ln(1 + (c.paragraphs - v.paragraphs + 0.5) / (v.paragraphs + 0.5))::float8 AS idf,
-               CAST(c.lexemes AS float8) / greatest(c.paragraphs, 1) AS average
+               CAST(c.words AS float8) / greatest(c.paragraphs, 1) AS average
         FROM unnest(CAST(? AS text[]), CAST(? AS text[])) AS u(term, query)
         JOIN vocabulary AS v ON v.term = u.term
         CROSS JOIN corpus AS c
     )
 """
+# BM25 of paragraph p: each query word's frequency is how many positions its lexeme holds.
 _BM25 = f"""
-    -(SELECT coalesce(sum(q.idf), 0) * {K1 + 1}
-             / (1 + {K1} * ({1 - B} + {B} * length(p.tsv) / max(q.average)))
-      FROM q WHERE p.tsv @@ q.query)
+    -(SELECT coalesce(sum(q.idf * cardinality(w.positions) * {K1 + 1}
+                          / (cardinality(w.positions)
+                             + {K1} * ({1 - B} + {B} * p.words / q.average))), 0)
+      FROM unnest(p.tsv) AS w JOIN q ON q.term = w.lexeme)
 """
 
 
