@@ -11,6 +11,8 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .archive.store.files import Location, location_of
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SHIPPED_ARCHIVE_NAME = "lesswrong-posts-2026-06-03-to-04.txt"
 DEFAULT_DB = Path("data") / "archive.db"
@@ -48,7 +50,7 @@ class Secret:
 class Settings:
     """Everything configurable. See .env.example for what each setting means."""
 
-    db_path: Path = DEFAULT_DB
+    archive_db: Location = DEFAULT_DB
     discord_token: Secret | None = None
     guild_id: int | None = None
     feed_poll_seconds: int = 600
@@ -59,6 +61,14 @@ class Settings:
     sync_sources: tuple[str, ...] = ()  # ARCHIVE_SYNC: kept in sync by `run`
     sync_hours: float = 24.0  # ARCHIVE_SYNC_HOURS
     sync_pace: float = 3.0  # ARCHIVE_SYNC_PACE: seconds between the sync's requests
+    shard_count: int | None = None  # DISCORD_SHARD_COUNT: None is one process, one connection
+    shard_ids: tuple[int, ...] | None = None  # DISCORD_SHARD_IDS: this process's shards
+
+    @property
+    def syncs_commands(self) -> bool:
+        """Whether this process pushes the slash commands: one process of several does, the one
+        running shard 0."""
+        return self.shard_ids is None or 0 in self.shard_ids
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -83,8 +93,9 @@ class Settings:
             sync_sources=_sync_sources(env.get("ARCHIVE_SYNC", "")),
             sync_hours=hours,
             sync_pace=pace,
-            db_path=Path(env.get("ARCHIVE_DB", "").strip() or DEFAULT_DB),
+            archive_db=location_of(env.get("ARCHIVE_DB", "").strip() or str(DEFAULT_DB)),
             discord_token=Secret(token) if token else None,
+            **_shards(env),
             guild_id=_int(env, "DISCORD_GUILD_ID", None),
             feed_poll_seconds=poll,
             feed_allow_private=allow_private,
@@ -180,6 +191,36 @@ def _float(env: Mapping[str, str], name: str, default: float) -> float:
         return float(raw)
     except ValueError:
         raise ConfigError(f"{name} must be a number (got {raw!r})") from None
+
+
+def _shards(env: Mapping[str, str]) -> dict[str, object]:
+    """DISCORD_SHARD_COUNT and DISCORD_SHARD_IDS ("0-3", "0,2,4-5"), checked against each other."""
+    count = _int(env, "DISCORD_SHARD_COUNT", None)
+    raw = env.get("DISCORD_SHARD_IDS", "").strip()
+    if count is None:
+        if raw:
+            raise ConfigError("DISCORD_SHARD_IDS needs DISCORD_SHARD_COUNT (how many in all)")
+        return {}
+    if count < 1:
+        raise ConfigError(f"DISCORD_SHARD_COUNT must be 1 or more (got {count})")
+    if not raw:
+        return {"shard_count": count, "shard_ids": tuple(range(count))}
+    ids: list[int] = []
+    for part in raw.split(","):
+        first, dash, last = part.strip().partition("-")
+        try:
+            span = range(int(first), int(last if dash else first) + 1)
+        except ValueError:
+            raise ConfigError(
+                f"DISCORD_SHARD_IDS must be numbers and ranges like 0-3,5 (got {raw!r})"
+            ) from None
+        ids.extend(span)
+    if not ids or min(ids) < 0 or max(ids) >= count:
+        raise ConfigError(
+            f"DISCORD_SHARD_IDS must lie in 0-{count - 1} for DISCORD_SHARD_COUNT={count}"
+            f" (got {raw!r})"
+        )
+    return {"shard_count": count, "shard_ids": tuple(sorted(set(ids)))}
 
 
 def _int(env: Mapping[str, str], name: str, default: int | None) -> int | None:

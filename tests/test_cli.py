@@ -321,3 +321,26 @@ def test_the_run_lock_dies_with_its_process(tmp_path):
     finally:
         holder.kill()
         holder.wait(10)
+
+
+def test_the_same_commands_on_a_postgresql_archive(postgres_url, tmp_path):
+    # ARCHIVE_DB as a URL: the first search fills the database from the shipped dump, the
+    # password never shows, and no SQLite file appears.
+    url = postgres_url.replace("postgres@", "postgres:hunter2@", 1)  # the cluster trusts all
+    env = cli_environment(tmp_path, ARCHIVE_DB=url)
+    result = run(env, tmp_path, "search", "activation oracles", "--json", "--limit", "1")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)[0]["title"] == "Building Better Activation Oracles"
+    stats = run(env, tmp_path, "stats", "--json")
+    assert stats.returncode == 0, stats.stderr
+    assert json.loads(stats.stdout)["posts"] == 19
+    assert "hunter2" not in result.stderr + stats.stdout + stats.stderr
+    assert not list(tmp_path.glob("*.db"))
+
+
+def test_an_unreachable_database_is_one_line_not_a_traceback(tmp_path):
+    env = cli_environment(tmp_path, ARCHIVE_DB="postgresql://bot:secret@127.0.0.1:1/archive")
+    result = run(env, tmp_path, "stats")
+    assert result.returncode == 1
+    assert "cannot connect" in result.stderr and "Traceback" not in result.stderr
+    assert "secret" not in result.stderr

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from bot.config import DEFAULT_FEED, ConfigError, Settings
@@ -59,5 +61,42 @@ def test_sync_and_forum_header_settings():
     ],
 )
 def test_unusable_sync_values_name_the_setting(env, message):
+    with pytest.raises(ConfigError, match=message):
+        Settings.from_env(env)
+
+
+def test_archive_db_is_a_path_or_a_database_url():
+    assert str(Settings.from_env({}).archive_db) == "data/archive.db"
+    assert Settings.from_env({"ARCHIVE_DB": " /srv/bot/a.db "}).archive_db == Path("/srv/bot/a.db")
+    url = "postgresql://bot@db.example:5432/archive?sslmode=require"
+    assert Settings.from_env({"ARCHIVE_DB": url}).archive_db == url  # not mangled into a path
+
+
+@pytest.mark.parametrize(
+    "env, count, ids",
+    [
+        ({}, None, None),
+        ({"DISCORD_SHARD_COUNT": "4"}, 4, (0, 1, 2, 3)),
+        ({"DISCORD_SHARD_COUNT": "4", "DISCORD_SHARD_IDS": "2-3"}, 4, (2, 3)),
+        ({"DISCORD_SHARD_COUNT": "8", "DISCORD_SHARD_IDS": "5, 0-1,1"}, 8, (0, 1, 5)),
+    ],
+)
+def test_shards(env, count, ids):
+    settings = Settings.from_env(env)
+    assert (settings.shard_count, settings.shard_ids) == (count, ids)
+    assert settings.syncs_commands is (ids is None or 0 in ids)
+
+
+@pytest.mark.parametrize(
+    "env, message",
+    [
+        ({"DISCORD_SHARD_IDS": "0-1"}, "needs DISCORD_SHARD_COUNT"),
+        ({"DISCORD_SHARD_COUNT": "0"}, "1 or more"),
+        ({"DISCORD_SHARD_COUNT": "2", "DISCORD_SHARD_IDS": "1-2"}, "must lie in 0-1"),
+        ({"DISCORD_SHARD_COUNT": "2", "DISCORD_SHARD_IDS": "one"}, "numbers and ranges"),
+        ({"DISCORD_SHARD_COUNT": "2", "DISCORD_SHARD_IDS": "1-0"}, "must lie in"),
+    ],
+)
+def test_unusable_shard_settings_say_what_is_wrong(env, message):
     with pytest.raises(ConfigError, match=message):
         Settings.from_env(env)

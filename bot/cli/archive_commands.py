@@ -22,7 +22,14 @@ from ..archive.jsonl import JsonlError, dumps, write_jsonl
 from ..archive.models import isoformat
 from ..archive.search import Hit, Searcher
 from ..archive.sources import SourceError, read_source
-from ..archive.store import Archive, ArchiveStats, IngestReport, SyncStatus
+from ..archive.store import (
+    Archive,
+    ArchiveStats,
+    IngestReport,
+    Location,
+    SyncStatus,
+    is_database_url,
+)
 from ..archive.text import printable
 from ..config import Settings
 from ..services.answers import unmatched_note
@@ -32,7 +39,7 @@ from .common import UsageError, format_report, open_archive, require_shipped_arc
 SOURCE_ERRORS = (DumpError, FeedError, FetchError, JsonlError, SourceError, OSError)
 
 
-def cmd_ingest(args: argparse.Namespace, settings: Settings, db_path: Path) -> int:
+def cmd_ingest(args: argparse.Namespace, settings: Settings, archive_db: Location) -> int:
     sources = args.sources or [str(require_shipped_archive())]
     try:
         resumable = [is_resumable(source, history=args.history) for source in sources]
@@ -52,12 +59,13 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings, db_path: Path) -> i
     )
     # A first import is built aside and moved in when done: faster, and nothing half-built is
     # ever seen. Not for a resumable source, whose committed pages must survive a kill.
-    first = not db_path.exists() and not any(resumable)
-    return asyncio.run(_ingest(db_path, sources, resumable, options, first=first))
+    first = not is_database_url(archive_db) and not Path(archive_db).exists()
+    first = first and not any(resumable)
+    return asyncio.run(_ingest(archive_db, sources, resumable, options, first=first))
 
 
 async def _ingest(
-    db_path: Path,
+    archive_db: Location,
     sources: list[str],
     resumable: list[bool],
     options: BackfillOptions,
@@ -65,9 +73,9 @@ async def _ingest(
     first: bool,
 ) -> int:
     if first:
-        async with Archive.building(db_path) as archive:
+        async with Archive.building(archive_db) as archive:
             return await _ingest_into(archive, sources, resumable, options)
-    async with await Archive.open(db_path) as archive:
+    async with await Archive.open(archive_db) as archive:
         return await _ingest_into(archive, sources, resumable, options)
 
 
@@ -127,12 +135,12 @@ async def ingest_location(archive: Archive, location: str, *, progress: bool) ->
         return await archive.ingest(document, progress=bar.update)
 
 
-def cmd_search(args: argparse.Namespace, settings: Settings, db_path: Path) -> int:
-    return asyncio.run(_search(args, db_path))
+def cmd_search(args: argparse.Namespace, settings: Settings, archive_db: Location) -> int:
+    return asyncio.run(_search(args, archive_db))
 
 
-async def _search(args: argparse.Namespace, db_path: Path) -> int:
-    async with await open_archive(db_path) as archive:
+async def _search(args: argparse.Namespace, archive_db: Location) -> int:
+    async with await open_archive(archive_db) as archive:
         searcher = Searcher(archive)
         options = dict(
             limit=args.limit,
@@ -206,12 +214,12 @@ def print_hits(hits: list[Hit], query: str, out: TextIO, suggestions: Sequence[s
         print(file=out)
 
 
-def cmd_stats(args: argparse.Namespace, settings: Settings, db_path: Path) -> int:
-    return asyncio.run(_stats(args, db_path))
+def cmd_stats(args: argparse.Namespace, settings: Settings, archive_db: Location) -> int:
+    return asyncio.run(_stats(args, archive_db))
 
 
-async def _stats(args: argparse.Namespace, db_path: Path) -> int:
-    async with await open_archive(db_path) as archive:
+async def _stats(args: argparse.Namespace, archive_db: Location) -> int:
+    async with await open_archive(archive_db) as archive:
         stats = await archive.stats()
     if args.json:
         print(dumps(stats_to_json(stats), indent=2))
@@ -265,9 +273,9 @@ def describe_sync(sync: SyncStatus) -> str:
     return f"{sync.outcome} at {isoformat(sync.finished)}: {sync.message}"
 
 
-def cmd_export(args: argparse.Namespace, settings: Settings, db_path: Path) -> int:
+def cmd_export(args: argparse.Namespace, settings: Settings, archive_db: Location) -> int:
     async def export() -> int:
-        async with await Archive.open(db_path) as archive:
+        async with await Archive.open(archive_db) as archive:
             async for post in archive.iter_posts():
                 write_jsonl([post], sys.stdout)
         return 0

@@ -10,10 +10,9 @@ import argparse
 import asyncio
 import contextlib
 import sys
-from pathlib import Path
 
 from ..archive.models import isoformat
-from ..archive.store import Archive
+from ..archive.store import Archive, Location
 from ..archive.text import printable
 from ..config import Settings
 from ..feeds.announcer import Announcer
@@ -35,17 +34,17 @@ Then run `archive-bot run` again.
 """
 
 
-def cmd_poll(args: argparse.Namespace, settings: Settings, db_path: Path) -> int:
+def cmd_poll(args: argparse.Namespace, settings: Settings, archive_db: Location) -> int:
     if not args.once:
         raise UsageError(
             "poll needs --once: it runs one round and exits (for cron). "
             "`archive-bot run` polls continuously by itself."
         )
-    return asyncio.run(_poll_once(settings, db_path, args.feed))
+    return asyncio.run(_poll_once(settings, archive_db, args.feed))
 
 
-async def _poll_once(settings: Settings, db_path: Path, extra_feeds: list[str]) -> int:
-    async with await Archive.open(db_path) as archive, announcer_for(settings) as opened:
+async def _poll_once(settings: Settings, archive_db: Location, extra_feeds: list[str]) -> int:
+    async with await Archive.open(archive_db) as archive, announcer_for(settings) as opened:
         announcer, skipped_because = opened
         policy = PollPolicy(interval=settings.feed_poll_seconds)
         async with Poller(
@@ -122,16 +121,16 @@ def format_feed_report(report: FeedReport) -> str:
     )
 
 
-def cmd_run(args: argparse.Namespace, settings: Settings, db_path: Path) -> int:
+def cmd_run(args: argparse.Namespace, settings: Settings, archive_db: Location) -> int:
     if settings.discord_token is None:
         print(NO_TOKEN_HELP, file=sys.stderr, end="")
         return 2
     from ..discordbot.app import run_bot
 
-    return run_bot(settings, db_path)
+    return run_bot(settings, archive_db)
 
 
-def cmd_sync(args: argparse.Namespace, settings: Settings, db_path: Path) -> int:
+def cmd_sync(args: argparse.Namespace, settings: Settings, archive_db: Location) -> int:
     if settings.discord_token is None:
         print(NO_TOKEN_HELP.replace("archive-bot run", "archive-bot sync"), file=sys.stderr, end="")
         return 2
@@ -140,7 +139,7 @@ def cmd_sync(args: argparse.Namespace, settings: Settings, db_path: Path) -> int
     if args.clear and args.guild is None:
         raise UsageError("--clear needs --guild ID")
     try:
-        result = asyncio.run(sync_once(settings, db_path, guild_id=args.guild, clear=args.clear))
+        result = asyncio.run(sync_once(settings, archive_db, guild_id=args.guild, clear=args.clear))
     except SyncFailed as exc:
         print(f"archive-bot: {exc}", file=sys.stderr)
         return 1

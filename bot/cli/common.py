@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 from ..archive.sources import read_source
-from ..archive.store import Archive, IngestReport
+from ..archive.store import Archive, IngestReport, Location
 from ..archive.text import printable
 from ..config import shipped_archive
 
@@ -18,12 +18,12 @@ class UsageError(Exception):
     """A mistake on the command line; printed without a traceback, exit status 2."""
 
 
-async def open_archive(db_path: Path) -> Archive:
+async def open_archive(archive_db: Location) -> Archive:
     """Open the archive, building it from the shipped dump the first time."""
-    archive = await Archive.open(db_path)
+    archive = await Archive.open(archive_db)
     try:
         if await archive.is_empty() and (shipped := shipped_archive()) is not None:
-            print(f"First run: building {db_path} from {shipped} ...", file=sys.stderr)
+            print(f"First run: building {archive.path} from {shipped} ...", file=sys.stderr)
             report = await archive.ingest(await read_source(str(shipped)))
             print(format_report(report), file=sys.stderr)
     except BaseException:

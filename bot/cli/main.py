@@ -12,12 +12,11 @@ import logging
 import sys
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
-from pathlib import Path
 
 from dotenv import find_dotenv, load_dotenv
 
 from ..archive.polite import DEFAULT_PACE, DEFAULT_TIMEOUT
-from ..archive.store import ArchiveError
+from ..archive.store import ArchiveError, location_of
 from ..config import ConfigError, Settings
 from ..feeds.models import normalize_feed_url
 from .archive_commands import cmd_export, cmd_ingest, cmd_search, cmd_stats
@@ -41,9 +40,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         format="%(asctime)s %(levelname)-7s %(name)s: %(message)s",
         stream=sys.stderr,
     )
-    db_path = Path(args.db) if getattr(args, "db", None) else settings.db_path
+    archive_db = location_of(args.db) if getattr(args, "db", None) else settings.archive_db
     try:
-        return args.handler(args, settings, db_path)
+        return args.handler(args, settings, archive_db)
     except UsageError as exc:
         print(f"archive-bot: {exc}", file=sys.stderr)
         return 2
@@ -63,7 +62,8 @@ def build_parser() -> argparse.ArgumentParser:
     common.add_argument(
         "--db",
         default=argparse.SUPPRESS,
-        help="SQLite archive file (default: $ARCHIVE_DB or data/archive.db)",
+        help="the archive: a SQLite file or a postgresql:// URL"
+        " (default: $ARCHIVE_DB or data/archive.db)",
     )
     common.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS)
 

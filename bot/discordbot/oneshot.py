@@ -10,11 +10,11 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import aiohttp
 import discord
 
+from ..archive.store import Location
 from ..config import Settings
 from ..feeds.announcer import Announcer
 from .announcer import DiscordAnnouncer
@@ -29,11 +29,11 @@ class SyncFailed(RuntimeError):
 
 
 async def sync_once(
-    settings: Settings, db_path: Path, *, guild_id: int | None, clear: bool = False
+    settings: Settings, archive_db: Location, *, guild_id: int | None, clear: bool = False
 ) -> SyncResult:
     """`archive-bot sync`: log in over HTTP only, push (or clear a guild's) commands, log out."""
     assert settings.discord_token is not None
-    bot = create_bot(settings, db_path, sync_on_start=False, poll_feeds=False)
+    bot = create_bot(settings, archive_db, sync_on_start=False, poll_feeds=False)
     try:
         async with bot:
             await bot.login(settings.discord_token.reveal())

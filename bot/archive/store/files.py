@@ -12,10 +12,19 @@ from pathlib import Path
 
 from .records import ArchiveError
 
+# Where an archive lives: a SQLite file's path, or a PostgreSQL URL (postgresql://user@host/db).
+Location = Path | str
+
 
 def is_database_url(location: object) -> bool:
     """Whether an archive location names a PostgreSQL database rather than a SQLite file."""
     return isinstance(location, str) and location.startswith(("postgresql://", "postgres://"))
+
+
+def location_of(text: str) -> Location:
+    """ARCHIVE_DB or --db as given: a database URL stays a string, anything else is a path."""
+    text = text.strip()
+    return text if is_database_url(text) else Path(text)
 
 
 def publish(staging: Path, path: Path) -> bool:
