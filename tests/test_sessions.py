@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from bot.archive.store import Archive
-from bot.services.sessions import SessionStore, sessions_path
+from bot.services.sessions import SessionStore, sessions_location
 
 
 class Clock:
@@ -18,14 +18,16 @@ class Clock:
 
 
 @pytest.fixture
-async def store(tmp_path):
-    sessions = await SessionStore.open(tmp_path / "archive-sessions.db")
+async def store(archive_location):
+    sessions = await SessionStore.open(sessions_location(archive_location))
     yield sessions
     await sessions.close()
 
 
-def test_the_file_sits_beside_the_archive():
-    assert sessions_path(Path("data/archive.db")) == Path("data/archive-sessions.db")
+def test_the_file_sits_beside_a_sqlite_archive_and_in_a_postgresql_one():
+    assert sessions_location(Path("data/archive.db")) == Path("data/archive-sessions.db")
+    url = "postgresql://bot@db.example/archive"
+    assert sessions_location(url) == url
 
 
 async def test_a_session_is_recalled_with_its_filters(store):
@@ -55,8 +57,8 @@ async def test_sessions_expire_and_are_pruned(store):
     assert await store.prune() == 0
 
 
-async def test_sessions_survive_reopening_the_file(tmp_path):
-    path = tmp_path / "s.db"
+async def test_sessions_survive_reopening(archive_location):
+    path = sessions_location(archive_location)
     first = await SessionStore.open(path)
     sid = await first.remember(7, "kept")
     await first.close()
@@ -65,11 +67,11 @@ async def test_sessions_survive_reopening_the_file(tmp_path):
     await second.close()
 
 
-async def test_writing_sessions_leaves_the_archive_file_alone(tmp_path):
+async def test_a_sqlite_archive_file_is_left_alone_by_sessions(tmp_path):
     # The searcher rebuilds its in-memory lists when the archive file changes; sessions must not
     # make it do that on every search.
     archive = await Archive.open(tmp_path / "archive.db")
-    store = await SessionStore.open(sessions_path(archive.path))
+    store = await SessionStore.open(sessions_location(archive.path))
     before = await archive.data_version()
     await store.remember(1, "a query")
     assert await archive.data_version() == before

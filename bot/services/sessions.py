@@ -4,11 +4,13 @@ A button's `custom_id` has room for 100 characters, not for a query of 2,000, so
 session id and the query lives here. Sessions older than `SESSION_DAYS` are pruned; their buttons
 then say the search expired.
 
-They live in a small SQLite file of their own beside the archive (`archive.db` ->
+Beside a SQLite archive they live in a small SQLite file of their own (`archive.db` ->
 `archive-sessions.db`), not in the archive: every search writes one, and a write to the archive
-file would make the searcher rebuild its in-memory title and word lists (it watches
-`PRAGMA data_version`), which takes seconds on a large archive. Nor does a long ingest holding the
-archive's write lock then hold up searches.
+file would make the searcher check its in-memory title and word lists (it watches
+`PRAGMA data_version`). Nor does a long ingest holding the archive's write lock then hold up
+searches. With a PostgreSQL archive they are a table of the same database (every bot process
+must see every session: a button may be pressed on any shard), written without the archive's
+write lock.
 
 May import: bot.archive, bot.feeds, bot.services; never discord.
 """
@@ -27,12 +29,19 @@ from datetime import datetime
 from pathlib import Path
 
 import aiosqlite
+import asyncpg
 
 from ..archive.models import from_timestamp, to_timestamp
+from ..archive.store import Location, is_database_url
+from ..archive.store.connection import Connection
+from ..archive.store.postgres.connection import PooledReader, connect_pool, redacted
+from ..archive.store.postgres.schema import migrate
 
 log = logging.getLogger(__name__)
 
 SESSION_DAYS = 30
+POOL_SIZE = 2  # connections to a PostgreSQL archive's database, beside the archive's own
+DUPLICATE = (sqlite3.IntegrityError, asyncpg.UniqueViolationError)
 MAX_ID = 2**53  # random ids below this; JSON-safe and well within SQLite's 64-bit integers
 SCHEMA_VERSION = 1
 SCHEMA = """
@@ -49,9 +58,13 @@ CREATE INDEX IF NOT EXISTS search_sessions_created_at ON search_sessions(created
 """
 
 
-def sessions_path(archive_path: Path) -> Path:
-    """Where the sessions of the archive at `archive_path` are kept."""
-    return archive_path.with_name(f"{archive_path.stem}-sessions.db")
+def sessions_location(archive: Location) -> Location:
+    """Where the sessions of an archive are kept: a file beside a SQLite archive, or the same
+    PostgreSQL database."""
+    if is_database_url(archive):
+        return archive
+    archive = Path(archive)
+    return archive.with_name(f"{archive.stem}-sessions.db")
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,12 +81,13 @@ class SearchSession:
 
 
 class SessionStore:
-    """Search sessions in their own SQLite file (table `search_sessions`)."""
+    """Search sessions (table `search_sessions`) in their own SQLite file or the PostgreSQL
+    archive's database."""
 
     def __init__(
         self,
-        db: aiosqlite.Connection,
-        path: Path,
+        db: Connection,
+        path: Location,
         *,
         days: int = SESSION_DAYS,
         clock: Callable[[], float] = time.time,
@@ -85,8 +99,18 @@ class SessionStore:
         self._write = asyncio.Lock()
 
     @classmethod
-    async def open(cls, path: Path, **options) -> SessionStore:
-        """Open (creating if needed) the sessions file at `path`."""
+    async def open(cls, path: Location, **options) -> SessionStore:
+        """Open (creating if needed) the sessions file at `path`, or the table in a database."""
+        if is_database_url(path):
+            pool = await connect_pool(path, POOL_SIZE)
+            try:
+                async with pool.acquire() as connection:
+                    await migrate(connection, redacted(path))  # the archive's: it has the table
+            except BaseException:
+                await pool.close()
+                raise
+            return cls(PooledReader(pool), redacted(path), **options)
+        path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
         db = await aiosqlite.connect(path, isolation_level=None)
         try:
@@ -104,7 +128,7 @@ class SessionStore:
         return cls(db, path, **options)
 
     async def close(self) -> None:
-        """Close the file; safe to call twice."""
+        """Close the file or the connections; safe to call twice."""
         with contextlib.suppress(ValueError):
             await self.db.close()
 
@@ -128,7 +152,7 @@ class SessionStore:
                         "VALUES (?, ?, ?, ?, ?, ?, ?)",
                         (session_id, *row),
                     )
-                except sqlite3.IntegrityError:  # the id was taken: one in billions, draw again
+                except DUPLICATE:  # the id was taken: one in billions, draw again
                     continue
                 return session_id
         raise RuntimeError("could not allocate a search session id")

@@ -16,10 +16,29 @@ May import: bot.archive only; never discord.
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
 import asyncpg
+
+from ..records import ArchiveError
+
+_PASSWORD = re.compile(r"(://[^:/?#@]*:)[^@/?#]*@")
+
+
+def redacted(url: str) -> str:
+    """The URL as it may be printed: without its password."""
+    return _PASSWORD.sub(r"\1***@", url)
+
+
+async def connect_pool(url: str, size: int) -> asyncpg.Pool:
+    """A pool of up to `size` connections to the database at `url`; ArchiveError if it cannot
+    be reached."""
+    try:
+        return await asyncpg.create_pool(url, min_size=1, max_size=size)
+    except (OSError, asyncpg.PostgresError, ValueError) as exc:
+        raise ArchiveError(f"{redacted(url)}: cannot connect ({exc})") from None
 
 
 @functools.lru_cache(maxsize=1024)
@@ -139,6 +158,9 @@ class PooledReader:
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> _PooledCursor:
         return _PooledCursor(self.pool, sql, params)
+
+    async def close(self) -> None:
+        await self.pool.close()
 
 
 class _PooledCursor(Cursor):

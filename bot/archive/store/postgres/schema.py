@@ -178,6 +178,19 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX outbox_post ON outbox(post_id);
     CREATE INDEX outbox_waiting ON outbox(subscription_id, state)
         WHERE state IN ('pending', 'claimed');
+
+    -- What a Discord search asked, for its buttons (bot/services/sessions.py; on SQLite a file
+    -- of its own beside the archive).
+    CREATE TABLE search_sessions (
+        id BIGINT PRIMARY KEY,
+        user_id BIGINT NOT NULL,
+        query TEXT NOT NULL,
+        author TEXT,
+        after BIGINT,
+        before BIGINT,
+        created_at BIGINT NOT NULL
+    );
+    CREATE INDEX search_sessions_created_at ON search_sessions(created_at);
     """,
 )
 
