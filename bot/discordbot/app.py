@@ -13,7 +13,6 @@ import asyncio
 import contextlib
 import logging
 import signal
-from pathlib import Path
 from typing import Any
 
 import discord
@@ -24,13 +23,13 @@ from ..archive.autosync import AutoSync
 from ..archive.backfill import BackfillOptions
 from ..archive.search import Searcher
 from ..archive.sources import read_source
-from ..archive.store import Archive, run_lock
+from ..archive.store import Archive, Location, is_database_url, run_lock
 from ..config import Settings, shipped_archive
 from ..feeds.poller import Poller
 from ..feeds.schedule import PollPolicy
 from ..services.announcements import Announcements
 from ..services.answers import Answers
-from ..services.sessions import SessionStore, sessions_path
+from ..services.sessions import SessionStore, sessions_location
 from . import custom_ids
 from .announcer import DiscordAnnouncer
 from .cogs import buttons
@@ -65,12 +64,16 @@ class ArchiveTree(app_commands.CommandTree):
 
 
 class ArchiveBot(commands.Bot):
-    """The bot. Resources are opened in setup_hook and closed in close()."""
+    """The bot. Resources are opened in setup_hook and closed in close().
+
+    Of several processes sharing one archive, one elected at a time polls, announces and syncs
+    (see `_lead`), and the one with shard 0 pushes the slash commands.
+    """
 
     def __init__(
         self,
         settings: Settings,
-        db_path: Path,
+        archive_db: Location,
         *,
         sync_on_start: bool = True,
         poll_feeds: bool = True,
@@ -81,6 +84,9 @@ class ArchiveBot(commands.Bot):
         discord.VoiceClient.warn_nacl = False
         discord.VoiceClient.warn_dave = False
         options.setdefault("max_ratelimit_timeout", MAX_RATELIMIT_WAIT)
+        if settings.shard_count is not None:
+            options.setdefault("shard_count", settings.shard_count)
+            options.setdefault("shard_ids", list(settings.shard_ids or ()))
         super().__init__(
             command_prefix=commands.when_mentioned,
             # Only the guilds intent (channels, roles, permissions); none is privileged.
@@ -91,12 +97,13 @@ class ArchiveBot(commands.Bot):
             **options,
         )
         self.settings = settings
-        self.db_path = db_path
+        self.archive_db = archive_db
         self.sync_on_start = sync_on_start
         self.poll_feeds = poll_feeds  # False for `archive-bot sync`: log in, push, leave
         self.poller_options = poller_options or {}
         self.poller: Poller | None = None
         self.autosync: AutoSync | None = None  # ARCHIVE_SYNC's background task
+        self._leading: asyncio.Task[None] | None = None  # see _lead
         self.announcements: Announcements = None  # type: ignore[assignment]  # set in setup_hook
         self.archive: Archive | None = None
         self.searcher: Searcher = None  # type: ignore[assignment]  # set in setup_hook
@@ -109,11 +116,11 @@ class ArchiveBot(commands.Bot):
     async def setup_hook(self) -> None:
         """Open the archive and sessions, load the cogs and buttons, sync the commands, start
         the feed poller."""
-        self.archive = await Archive.open(self.db_path)
+        self.archive = await Archive.open(self.archive_db)
         await seed_if_empty(self.archive)
         self.searcher = Searcher(self.archive)
         await self.searcher.titles()  # titles in memory before the first autocomplete
-        self.sessions = await SessionStore.open(sessions_path(self.db_path))
+        self.sessions = await SessionStore.open(sessions_location(self.archive_db))
         self.answers = Answers(self.archive, self.searcher, self.sessions)
         self.poller = Poller(
             self.archive,
@@ -133,7 +140,7 @@ class ArchiveBot(commands.Bot):
         for cog in (SearchCog(self), PostsCog(self), InfoCog(self), AnnounceCog(self)):
             await self.add_cog(cog)
         self.add_dynamic_items(buttons.ArchiveButton)
-        if self.sync_on_start:
+        if self.sync_on_start and self.settings.syncs_commands:
             try:
                 self.last_sync = await self.sync_commands()
             except discord.HTTPException as exc:
@@ -147,17 +154,43 @@ class ArchiveBot(commands.Bot):
                 )
         if self.poll_feeds:
             # Announcing goes over REST, so it needs no gateway session: start at once.
-            self.poller.start()
-            if self.settings.sync_sources:
-                self.autosync = AutoSync(
-                    self.archive,
-                    self.settings.sync_sources,
-                    hours=self.settings.sync_hours,
-                    options=BackfillOptions(
-                        pace=self.settings.sync_pace, headers=self.settings.forum_headers
-                    ),
-                )
-                self.autosync.start()
+            self._leading = asyncio.create_task(self._lead(), name="leadership")
+            self._leading.add_done_callback(_log_end_of_leading)
+
+    async def _lead(self) -> None:
+        """Run the feed poller, the announcer and the archive sync while this process leads:
+        at once on SQLite; on PostgreSQL once elected, until the election is lost."""
+        assert self.archive is not None and self.poller is not None
+        leadership = self.archive.leadership()
+        try:
+            while True:
+                await leadership.elected()
+                log.info("this process polls the feeds, announces and syncs the archive")
+                self.poller.start()
+                if self.settings.sync_sources:
+                    self.autosync = AutoSync(
+                        self.archive,
+                        self.settings.sync_sources,
+                        hours=self.settings.sync_hours,
+                        options=BackfillOptions(
+                            pace=self.settings.sync_pace, headers=self.settings.forum_headers
+                        ),
+                    )
+                    self.autosync.start()
+                await leadership.lost()
+                log.warning("no longer sure to lead: stopping the poller until elected again")
+                await self._stop_duties()
+        finally:
+            await leadership.close()
+
+    async def _stop_duties(self) -> None:
+        if self.autosync is not None:
+            await self.autosync.close()  # a page being stored is rolled back, fetched again later
+            self.autosync = None
+        if self.poller is not None:
+            # Before the HTTP session and the archive close. A send cut short stays claimed in
+            # the outbox; the next start finds it in the channel instead of posting it twice.
+            await self.poller.close()
 
     async def sync_commands(self, *, force: bool = False) -> SyncResult:
         """Sync the slash commands per the policy in sync.py (guild when DISCORD_GUILD_ID)."""
@@ -202,12 +235,11 @@ class ArchiveBot(commands.Bot):
                 _, late = await asyncio.wait(pending, timeout=CLOSE_GRACE)
                 for task in late:
                     task.cancel()
-        if self.autosync is not None:
-            await self.autosync.close()  # a page being stored is rolled back, fetched again later
-        if self.poller is not None:
-            # Before the HTTP session and the archive close. A send cut short stays claimed in
-            # the outbox; the next start finds it in the channel instead of posting it twice.
-            await self.poller.close()
+        if self._leading is not None:
+            self._leading.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._leading
+        await self._stop_duties()
         await super().close()  # unloads cogs (stopping their loops), then disconnects
         if self.sessions is not None:
             await self.sessions.close()
@@ -216,6 +248,11 @@ class ArchiveBot(commands.Bot):
         if self.archive is not None:
             await self.archive.close()
         log.info("closed")
+
+
+class ShardedArchiveBot(ArchiveBot, commands.AutoShardedBot):
+    """The bot on the shards DISCORD_SHARD_IDS names (of DISCORD_SHARD_COUNT), one gateway
+    connection each: what Discord requires from 2,500 servers on."""
 
 
 async def seed_if_empty(archive: Archive) -> None:
@@ -230,7 +267,7 @@ async def seed_if_empty(archive: Archive) -> None:
 
 def create_bot(
     settings: Settings,
-    db_path: Path | None = None,
+    archive_db: Location | None = None,
     *,
     poller_options: dict[str, Any] | None = None,
     **options: Any,
@@ -240,19 +277,23 @@ def create_bot(
     `poller_options` go to the feed Poller (tests pass a clock or a policy); `options` go to
     discord.py's Client (tests pass guild_ready_timeout, for instance).
     """
-    return ArchiveBot(
-        settings, db_path or settings.db_path, poller_options=poller_options, **options
+    kind = ArchiveBot if settings.shard_count is None else ShardedArchiveBot
+    return kind(
+        settings, archive_db or settings.archive_db, poller_options=poller_options, **options
     )
 
 
-def run_bot(settings: Settings, db_path: Path) -> int:
+def run_bot(settings: Settings, archive_db: Location) -> int:
     """Run the bot until it is stopped (Ctrl-C or SIGTERM); returns the process exit status.
 
     Raises ArchiveInUse, before connecting to anything, when another run serves the same file."""
     assert settings.discord_token is not None
     try:
-        with run_lock(db_path):  # one bot per SQLite file: a second would poll everything twice
-            asyncio.run(_run(settings, db_path))
+        if is_database_url(archive_db):  # any number of processes: they elect one poller
+            asyncio.run(_run(settings, archive_db))
+        else:
+            with run_lock(archive_db):  # one bot per SQLite file: a second would poll twice
+                asyncio.run(_run(settings, archive_db))
     except discord.LoginFailure:
         log.error("Discord rejected the token: check DISCORD_TOKEN in .env")
         return 1
@@ -261,8 +302,8 @@ def run_bot(settings: Settings, db_path: Path) -> int:
     return 0
 
 
-async def _run(settings: Settings, db_path: Path) -> None:
-    bot = create_bot(settings, db_path)
+async def _run(settings: Settings, archive_db: Location) -> None:
+    bot = create_bot(settings, archive_db)
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
@@ -279,3 +320,8 @@ async def _run(settings: Settings, db_path: Path) -> None:
         log.info("stopping")
         await bot.close()
         await runner
+
+
+def _log_end_of_leading(task: asyncio.Task[None]) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        log.error("the poller's election failed", exc_info=task.exception())

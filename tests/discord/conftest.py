@@ -23,7 +23,7 @@ from bot.archive.sources import read_source
 from bot.archive.store import Archive
 from bot.config import Secret, Settings, shipped_archive
 from bot.discordbot.app import ArchiveBot, create_bot
-from bot.services.sessions import sessions_path
+from bot.services.sessions import sessions_location
 from tests.fakediscord import Channel, FakeDiscord, Guild, User
 
 
@@ -58,7 +58,7 @@ async def eventually(test, timeout: float = 5.0) -> None:
 def sessions_locked(db_path: Path) -> Iterator[None]:
     """Hold the write lock of the bot's sessions file, as another process could: a /search then
     waits (SQLite's busy timeout) before it can store its session. A real, slow search."""
-    connection = sqlite3.connect(sessions_path(db_path), isolation_level=None)
+    connection = sqlite3.connect(sessions_location(db_path), isolation_level=None)
     try:
         connection.execute("BEGIN IMMEDIATE")
         yield
@@ -105,7 +105,7 @@ class Bots:
         self.running: list[tuple[ArchiveBot, asyncio.Task]] = []
 
     def settings(self, **overrides) -> Settings:
-        values = dict(db_path=self.db_path, discord_token=Secret(self.world.fake.token))
+        values = dict(archive_db=self.db_path, discord_token=Secret(self.world.fake.token))
         values.update(overrides)
         return Settings(**values)
 

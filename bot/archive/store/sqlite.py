@@ -29,6 +29,7 @@ from .connection import TextIndex
 from .files import is_database_url, make_folder, publish, remove_database
 from .fts import FtsIndex
 from .ingest import INGEST_BATCH, Ingestion, in_batches
+from .leader import Leadership, SoleLeadership
 from .posts import PostReads
 from .queries import SearchQueries
 from .records import ArchiveError, IngestReport, SyncStatus
@@ -152,6 +153,11 @@ class Archive(PostReads, SearchQueries):
     def text_index(self) -> TextIndex:
         """How an ingest keeps this backend's full-text index and vocabulary (one per ingest)."""
         return FtsIndex()
+
+    def leadership(self) -> Leadership:
+        """Whether this process runs the background duties (leader.py): on SQLite, always (the
+        run lock keeps a second process away)."""
+        return SoleLeadership()
 
     @property
     def reader(self) -> aiosqlite.Connection:

@@ -13,17 +13,18 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import re
 from collections.abc import AsyncIterator
 
 import asyncpg
 
 from ...query import words_of
 from ..connection import TextIndex
+from ..leader import Leadership
 from ..records import ArchiveError
 from ..sqlite import Archive
-from .connection import Connection, PooledReader
+from .connection import Connection, PooledReader, connect_pool, redacted
 from .index import RECOUNT, TsvIndex, lexemes
+from .leader import AdvisoryLeadership
 from .schema import migrate
 from .search import PostgresSearch
 
@@ -31,13 +32,6 @@ log = logging.getLogger(__name__)
 
 WRITE_LOCK = 0x41524348_0002  # pg_advisory_xact_lock key of every write transaction
 POOL_SIZE = 10
-
-_PASSWORD = re.compile(r"(://[^:/?#@]*:)[^@/?#]*@")
-
-
-def redacted(url: str) -> str:
-    """The URL as it may be printed: without its password."""
-    return _PASSWORD.sub(r"\1***@", url)
 
 
 class PostgresArchive(PostgresSearch, Archive):
@@ -52,10 +46,7 @@ class PostgresArchive(PostgresSearch, Archive):
     @classmethod
     async def connect(cls, url: str) -> PostgresArchive:
         """Connect to the database at `url` and bring its schema up to date."""
-        try:
-            pool = await asyncpg.create_pool(url, min_size=1, max_size=POOL_SIZE)
-        except (OSError, asyncpg.PostgresError, ValueError) as exc:
-            raise ArchiveError(f"{redacted(url)}: cannot connect ({exc})") from None
+        pool = await connect_pool(url, POOL_SIZE)
         try:
             async with pool.acquire() as connection:
                 await migrate(connection, redacted(url))
@@ -96,6 +87,10 @@ class PostgresArchive(PostgresSearch, Archive):
             yield Connection(raw)
 
     skip_locked = " FOR UPDATE SKIP LOCKED"
+
+    def leadership(self) -> Leadership:  # type: ignore[override]
+        """An election among the processes sharing this database (leader.py)."""
+        return AdvisoryLeadership(self.url)
 
     def text_index(self) -> TextIndex:
         return TsvIndex()
