@@ -1,4 +1,4 @@
-"""`ingest`, `search`, `stats`, `export`: the archive from the command line.
+"""`ingest`, `search`, `stats`, `export`, `copy`: the archive from the command line.
 
 Each `cmd_*` takes the parsed arguments, the settings and the database path and returns the exit
 status; the `format_*` and `*_to_json` functions are the output, kept apart to be tested.
@@ -24,12 +24,17 @@ from ..archive.search import Hit, Searcher
 from ..archive.sources import SourceError, read_source
 from ..archive.store import (
     Archive,
+    ArchiveError,
+    ArchiveInUse,
     ArchiveStats,
     IngestReport,
     Location,
     SyncStatus,
     is_database_url,
+    location_of,
+    run_lock,
 )
+from ..archive.store.copy import CopyReport, copy_archive
 from ..archive.text import printable
 from ..config import Settings
 from ..services.answers import unmatched_note
@@ -281,3 +286,70 @@ def cmd_export(args: argparse.Namespace, settings: Settings, archive_db: Locatio
         return 0
 
     return asyncio.run(export())
+
+
+def cmd_copy(args: argparse.Namespace, settings: Settings, archive_db: Location) -> int:
+    source, destination = location_of(args.source), location_of(args.destination)
+    if str(source) == str(destination):
+        raise UsageError("SOURCE and DEST are the same archive")
+    if not is_database_url(source) and not Path(source).is_file():
+        raise UsageError(f"{source}: no archive there")
+    # A new SQLite file is built aside and appears only when complete (Archive.building).
+    new_file = not is_database_url(destination) and not Path(destination).exists()
+    progress = sys.stderr.isatty()
+    if is_database_url(source):
+        return asyncio.run(_copy(source, destination, new_file=new_file, progress=progress))
+    # What a bot announced after the copy began would be announced again from the copy: a bot
+    # serving the file must stop first (and cannot start on it until the copy ends).
+    try:
+        with run_lock(source):
+            return asyncio.run(_copy(source, destination, new_file=new_file, progress=progress))
+    except ArchiveInUse:
+        raise ArchiveError(
+            f"{source} is served by a running `archive-bot run`: stop it, then copy"
+        ) from None
+
+
+async def _copy(source: Location, destination: Location, *, new_file: bool, progress: bool) -> int:
+    view = CopyProgress(bar=progress)
+    async with await Archive.open(source) as reading:
+        opening = Archive.building(destination) if new_file else await Archive.open(destination)
+        try:
+            async with opening as writing:
+                report = await copy_archive(reading, writing, progress=view)
+        finally:
+            view.close()
+    print(format_copy(report, reading.path, destination if new_file else writing.path))
+    return 0
+
+
+class CopyProgress:
+    """A copy's progress on stderr: a bar per table on a terminal, else a line per table."""
+
+    def __init__(self, *, bar: bool):
+        self._use_bar = bar
+        self._bar: Any = None
+        self._table = ""
+
+    def __call__(self, table: str, done: int, total: int) -> None:
+        if table != self._table:
+            self.close()
+            self._table = table
+            if self._use_bar:
+                from tqdm import tqdm
+
+                self._bar = tqdm(total=total, unit="row", desc=table, leave=False)
+        if self._bar is not None:
+            self._bar.update(done - self._bar.n)
+        elif done == total:
+            print(f"  {table}: {total:,} rows", file=sys.stderr)
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.close()
+            self._bar = None
+
+
+def format_copy(report: CopyReport, source: object, destination: object) -> str:
+    rows = ", ".join(f"{count:,} {table}" for table, count in report.rows.items())
+    return f"copied {source} into {destination}: {rows} in {report.seconds:.1f} s"

@@ -19,7 +19,7 @@ from ..archive.polite import DEFAULT_PACE, DEFAULT_TIMEOUT
 from ..archive.store import ArchiveError, location_of
 from ..config import ConfigError, Settings
 from ..feeds.models import normalize_feed_url
-from .archive_commands import cmd_export, cmd_ingest, cmd_search, cmd_stats
+from .archive_commands import cmd_copy, cmd_export, cmd_ingest, cmd_search, cmd_stats
 from .bot_commands import cmd_poll, cmd_run, cmd_sync
 from .common import UsageError
 
@@ -140,6 +140,21 @@ def build_parser() -> argparse.ArgumentParser:
         "export", parents=[common], help="write every post to stdout as JSON Lines"
     )
     export.set_defaults(handler=cmd_export)
+
+    copy = commands.add_parser(
+        "copy",
+        help="copy a whole archive into a new one (SQLite <-> PostgreSQL)",
+        description="Copy everything an archive holds (posts, paragraphs, sources and their "
+        "cursors, feeds, subscriptions, the announcement outbox) into another, for instance from "
+        "the SQLite file to a postgresql:// database when the bot grows to several processes, or "
+        "back. DEST must be new or empty; it is written in one transaction, so an interrupted copy "
+        "leaves it empty. Stop `archive-bot run` first: what it announced after the copy began "
+        "would be announced again from the copy (a SQLite SOURCE served by a bot is refused).",
+    )
+    copy.add_argument("source", metavar="SOURCE", help="a SQLite file or a postgresql:// URL")
+    copy.add_argument("destination", metavar="DEST", help="a SQLite file or a postgresql:// URL")
+    copy.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS)
+    copy.set_defaults(handler=cmd_copy)
 
     poll = commands.add_parser(
         "poll",

@@ -13,7 +13,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from datetime import datetime
 from pathlib import Path
 
@@ -140,6 +140,19 @@ class Archive(PostReads, SearchQueries):
         """The file's size with its write-ahead log."""
         files = (self.path, Path(f"{self.path}-wal"))
         return sum(file.stat().st_size for file in files if file.exists())
+
+    @contextlib.asynccontextmanager
+    async def snapshot(self) -> AsyncIterator[aiosqlite.Connection]:
+        """The reader inside one read transaction: every statement sees the same committed state
+        (a copy reads table after table while a bot may be writing)."""
+        await self._reader.execute("BEGIN")
+        try:
+            yield self._reader
+        finally:
+            await self._reader.execute("COMMIT")
+
+    async def ids_copied(self, db: aiosqlite.Connection, tables: Sequence[str]) -> None:
+        """Rows came in with their ids (a copy): on SQLite the next id follows by itself."""
 
     @contextlib.asynccontextmanager
     async def claiming(self) -> AsyncIterator[aiosqlite.Connection]:

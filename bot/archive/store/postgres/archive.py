@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 
 import asyncpg
 
@@ -78,6 +78,24 @@ class PostgresArchive(PostgresSearch, Archive):
         async with self._pool.acquire() as raw, raw.transaction():
             await raw.execute("SELECT pg_advisory_xact_lock($1)", WRITE_LOCK)
             yield Connection(raw)
+
+    @contextlib.asynccontextmanager
+    async def snapshot(self) -> AsyncIterator[Connection]:  # type: ignore[override]
+        """One connection in a read-only REPEATABLE READ transaction: every statement sees the
+        same committed state."""
+        async with (
+            self._pool.acquire() as raw,
+            raw.transaction(isolation="repeatable_read", readonly=True),
+        ):
+            yield Connection(raw)
+
+    async def ids_copied(self, db: Connection, tables: Sequence[str]) -> None:  # type: ignore[override]
+        """Rows came in with their ids (a copy): move each identity column's sequence past them,
+        or the next row added would collide."""
+        for table in tables:
+            await db.execute(
+                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), max(id)) FROM {table}"
+            )
 
     @contextlib.asynccontextmanager
     async def claiming(self) -> AsyncIterator[Connection]:
