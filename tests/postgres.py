@@ -13,7 +13,7 @@ import pwd
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from urllib.parse import quote
 
@@ -44,8 +44,11 @@ def server_binaries() -> Path:
 
 
 @contextlib.contextmanager
-def cluster() -> Iterator[str]:
-    """Start a cluster; yields the libpq URL of its `postgres` database."""
+def cluster(*, durable: bool = False, settings: Sequence[str] = ()) -> Iterator[str]:
+    """Start a cluster; yields the libpq URL of its `postgres` database.
+
+    Not `durable` (for tests): no fsync, no full-page writes. `settings`: more `name=value`
+    server settings (bench/backends.py sets shared_buffers)."""
     binaries = server_binaries()
     folder = Path(tempfile.mkdtemp(prefix="archive-bot-pg-"))
     data = folder / "data"
@@ -79,10 +82,13 @@ def cluster() -> Iterator[str]:
             "-D", str(data), "-A", "trust", "-U", user, "-E", "UTF8",
             "--locale=C.UTF-8", "--no-sync",
         )  # fmt: skip
-        settings = f"-k {folder} -c listen_addresses= -c fsync=off -c full_page_writes=off"
+        options = [f"-k {folder}", "-c listen_addresses="]
+        if not durable:
+            options += ["-c fsync=off", "-c full_page_writes=off"]
+        options += [f"-c {setting}" for setting in settings]
         log = folder / "server.log"  # the server's output: not our pipes, which it would hold
         run(
-            str(binaries / "pg_ctl"), "-D", str(data), "-l", str(log), "-o", settings, "-w", "-s",
+            str(binaries / "pg_ctl"), "-D", str(data), "-l", str(log), "-o", " ".join(options), "-w", "-s",
             "start",
         )  # fmt: skip
         try:
