@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from bot.archive.store import Archive
@@ -119,3 +121,34 @@ async def test_keywords_are_stored_folded_and_bad_ones_refused(store):
     with pytest.raises(ValueError, match="no letters or digits"):
         await store.subscribe(1, 11, LW, keywords=("!!!",), now=1000)
     assert len(await store.subscriptions(1)) == 1
+
+
+async def test_two_announcers_claiming_at_once_never_claim_one_row_twice(
+    archive, archive_location, shipped_dump
+):
+    from bot.archive.sources import read_source
+
+    await archive.ingest(await read_source(str(shipped_dump)))
+    store = FeedStore(archive)
+    subscriptions = [(await store.subscribe(1, 10 + n, LW, now=0)).id for n in range(3)]
+    async with archive.reader.execute("SELECT id FROM posts ORDER BY id") as cursor:
+        posts = [row[0] for row in await cursor.fetchall()]
+    await store.enqueue([(s, p, "pending", 0) for s in subscriptions for p in posts], now=0)
+    other = await Archive.open(archive_location)  # a second process's connections
+
+    async def announcer(store: FeedStore) -> list[tuple[str, int]]:
+        claimed = []
+        for subscription in subscriptions * len(posts):
+            group = await store.claim_next(
+                subscription, now=1, lease_until=1000, digest_after=10**6
+            )
+            if group is not None:
+                claimed += [(group.nonce, row.id) for row in group.rows]
+        return claimed
+
+    try:
+        first, second = await asyncio.gather(announcer(store), announcer(FeedStore(other)))
+    finally:
+        await other.close()
+    rows = [row for _, row in first + second]
+    assert len(rows) == len(set(rows)) == len(subscriptions) * len(posts)
