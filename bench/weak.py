@@ -65,15 +65,15 @@ def flagged(judged: list[Judged], threshold: float) -> int:
 
 def table(sets: dict[str, list[Judged]], threshold: float) -> str:
     lines = [
-        f"threshold: coverage < {threshold:g} is weak (bot.archive.search.WEAK_COVERAGE)",
-        f"{'set':10} {'queries':>7} {'no hits':>7} {'weak':>5} {'flagged':>8}  flagged = weak",
+        f"weak: the best of {SHOWN} hits has coverage < {threshold:g} (search.WEAK_COVERAGE)",
+        f"{'set':10} {'queries':>7} {'no hits':>7} {'weak':>5} {'weak %':>7} {'weak or none':>13}",
     ]
     for name, judged in sets.items():
         none = sum(1 for j in judged if not j.hits)
         weak = flagged(judged, threshold)
         lines.append(
-            f"{name:10} {len(judged):7d} {none:7d} {weak:5d} {weak / len(judged):8.1%}"
-            f"  weak or no hits: {weak + none} ({(weak + none) / len(judged):.1%})"
+            f"{name:10} {len(judged):7d} {none:7d} {weak:5d} {weak / len(judged):7.1%}"
+            f" {(weak + none) / len(judged):13.1%}"
         )
     return "\n".join(lines)
 
