@@ -6,7 +6,15 @@ import pytest
 
 from bot.archive.search import Searcher
 from bot.archive.sources import read_source
-from bot.services.answers import PAGE_SIZE, Answers, BadInput, SearchRequest, unmatched_note
+from bot.services.answers import (
+    PAGE_SIZE,
+    WEAK_NOTE,
+    Answers,
+    BadInput,
+    SearchRequest,
+    unmatched_note,
+    weak_note,
+)
 from bot.services.sessions import SessionStore
 
 
@@ -126,4 +134,22 @@ def test_unmatched_note_names_the_missing_words_and_what_was_searched_instead():
     )
     assert unmatched_note(["zorblax", "quux"], "the zorblax quux") == (
         "No post mentions *zorblax*, *quux*."
+    )
+
+
+async def test_a_search_the_archive_does_not_answer_is_weak_on_its_first_page(answers):
+    page = await answers.search(SearchRequest("recipe for chocolate chip cookies"), user_id=1)
+    assert page.hits and page.weak and page.session_id is not None
+    later = await answers.page(SearchRequest("recipe for chocolate chip cookies"), 1)
+    assert later.hits and not later.weak  # judged where the best hits are, on the first page
+    answered = await answers.search(SearchRequest("air purifier on batteries"), user_id=1)
+    assert answered.hits and not answered.weak
+
+
+def test_weak_note():
+    assert weak_note(False) == ""
+    assert (
+        weak_note(True)
+        == WEAK_NOTE
+        == ("Nothing in the archive matches this well; the closest paragraphs:")
     )

@@ -344,3 +344,30 @@ def test_an_unreachable_database_is_one_line_not_a_traceback(tmp_path):
     assert result.returncode == 1
     assert "cannot connect" in result.stderr and "Traceback" not in result.stderr
     assert "secret" not in result.stderr
+
+
+def test_search_says_when_nothing_matches_well(env, tmp_path):
+    human = run(env, tmp_path, "search", "weather forecast for london tomorrow", "--limit", "1")
+    assert human.stdout.startswith(
+        "Nothing in the archive matches this well; the closest paragraphs:\n\n1. "
+    )
+    both = run(env, tmp_path, "search", "zorblax recipes", "--limit", "1").stdout.splitlines()
+    assert both[:3] == [
+        "No post mentions *zorblax*; showing results for *recipes*.",
+        "Nothing in the archive matches this well; the closest paragraphs:",
+        "",
+    ]
+    answered = run(env, tmp_path, "search", "air purifier on batteries", "--limit", "1")
+    assert answered.stdout.startswith("1. Running An Air Purifier on Batteries")
+
+
+def test_search_json_says_on_every_hit_whether_the_hits_are_weak(env, tmp_path):
+    weak = json.loads(run(env, tmp_path, "search", "chocolate chip cookies", "--json").stdout)
+    assert weak and all(hit["weak"] is True for hit in weak)
+    answered = json.loads(run(env, tmp_path, "search", "activation oracles", "--json").stdout)
+    assert answered and all(hit["weak"] is False for hit in answered)
+    assert list(answered[0])[-2:] == ["unmatched", "weak"]  # added last, the rest unchanged
+    lines = run(env, tmp_path, "search", "-", stdin="chocolate chip cookies\nscheming\n").stdout
+    first, second = (json.loads(line) for line in lines.splitlines())
+    assert first and all(hit["weak"] is True for hit in first)
+    assert second and all(hit["weak"] is False for hit in second)

@@ -134,6 +134,22 @@ def test_search_page_layout_and_buttons():
     assert "Share in channel" not in [b.label for b in public.view.children]
 
 
+def test_weak_hits_are_introduced_as_the_closest_below_any_unmatched_note():
+    hits = [hit(post())]
+    weak = SearchPage(SearchRequest("*oracles* @everyone"), 0, hits, False, session_id=1, weak=True)
+    lines = search_page(weak, private=True).content.splitlines()
+    assert lines[1] == "Nothing in the archive matches this well; the closest paragraphs:"
+    both = SearchPage(
+        SearchRequest("zorblax oracles"), 0, hits, False, unmatched=["zorblax"], weak=True
+    )
+    assert search_page(both, private=True).content.splitlines()[1:] == [
+        "No post mentions *zorblax*; showing results for *oracles*.",
+        "Nothing in the archive matches this well; the closest paragraphs:",
+    ]
+    plain = SearchPage(SearchRequest("oracles"), 0, hits, False, session_id=1)
+    assert "matches this well" not in search_page(plain, private=True).content
+
+
 def test_a_forum_posts_card_names_its_coauthors_and_karma():
     stored = post(coauthors=("Bo", "Cy"), karma=1234, comments=1)
     page = SearchPage(SearchRequest("oracles"), 0, [hit(stored)], False, session_id=1)

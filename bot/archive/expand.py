@@ -178,5 +178,9 @@ def _idf(concept: Concept, total: int) -> float:
     if not concept.forms:
         return 0.0
     main = max(concept.forms, key=lambda term: concept.forms[term])  # as typed, or best guess
-    documents = concept.documents.get(main, 0)
+    return idf(concept.documents.get(main, 0), total)
+
+
+def idf(documents: int, total: int) -> float:
+    """Inverse document frequency of a term held by `documents` of `total` paragraphs."""
     return math.log(1.0 + (total + 1) / (documents + 1))

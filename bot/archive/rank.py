@@ -29,7 +29,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from .expand import Concept
+from .expand import Concept, idf
 from .models import StoredPost
 from .query import STOPWORDS, ParsedQuery, words_of
 from .store import ParagraphRow
@@ -359,6 +359,19 @@ def _proximity(spots: list[list[int]]) -> float:
                 covered -= 1
             left += 1
     return min(1.0, need / best) if best < math.inf else 0.0
+
+
+def coverage(concepts: Sequence[Concept], words: set[str], total: int) -> float:
+    """How much of the query a set of words holds, 0..1: each keyword counts by its rarity (IDF)
+    times the weight of its best form among `words` (1.0 as typed, less for another inflection
+    or a guessed correction). A keyword the archive does not hold at all counts as the rarest
+    word: it is the query's most specific part, and nothing answers it."""
+    held = wanted = 0.0
+    for concept in concepts:
+        weight = concept.weight if concept.forms else idf(0, total)
+        wanted += weight
+        held += weight * max((w for term, w in concept.forms.items() if term in words), default=0)
+    return held / wanted if wanted else 1.0
 
 
 def looks_like_heading(text: str, word_count: int | None = None) -> bool:

@@ -4,9 +4,10 @@
           -> candidates from FTS5, within a budget of postings (here)
           -> scores (rank.py) -> one post does not fill the page -> hits with excerpts (excerpt.py)
 
-`Searcher.search()` returns `Hit`s; `suggest_titles()` serves autocomplete from memory;
-`did_you_mean()` offers corrections when nothing was found. None of them raises on any string a
-user can type.
+`Searcher.search()` returns `Hit`s; `unmatched()` names the query's words no post mentions and
+`weak()` says when no hit answers the query well; `suggest_titles()` serves autocomplete from
+memory; `did_you_mean()` offers corrections when nothing was found. None of them raises on any
+string a user can type.
 
 May import: bot.archive only; never discord.
 """
@@ -16,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections import defaultdict
+from collections import OrderedDict, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -27,7 +28,7 @@ from .excerpt import Excerpt, make_excerpt
 from .expand import Concept, expand
 from .models import StoredPost
 from .query import ParsedQuery, parse_query, words_of
-from .rank import Scored, looks_like_heading, rank
+from .rank import Scored, coverage, looks_like_heading, rank
 from .store import Archive, Filters, ParagraphRow
 from .titles import TitleIndex
 
@@ -51,6 +52,11 @@ DATE_SORT_POOL = 50  # with sort="date": the most relevant this many, newest fir
 # Up to this many posts the title index is rebuilt before answering (a few ms); beyond, the old
 # index answers while a new one is built.
 INLINE_TITLE_REBUILD = 5_000
+# Below this share of the query (rank.coverage: keywords weighted by rarity) that the best hit's
+# paragraph, title and author hold, the hits are shown as the closest, not as answers. Chosen on
+# tests/search/queries.tsv and offtopic.tsv (bench/weak.py); the sealed set only reports it.
+WEAK_COVERAGE = 0.5
+EXPANDED_QUERIES = 64  # queries whose concepts are kept: unmatched() and weak() reuse search()'s
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +100,7 @@ class Searcher:
         self._titles_seen: tuple[int, tuple[int, int, int]] | None = None  # data version, posts
         self._building = asyncio.Lock()
         self._rebuild: asyncio.Task[TitleIndex] | None = None
+        self._expanded: OrderedDict[tuple, tuple[list[Concept], int]] = OrderedDict()
 
     async def search(
         self,
@@ -142,9 +149,44 @@ class Searcher:
             if not concept.forms or (concept.corrected and hits and shown.isdisjoint(concept.forms))
         ]
 
+    async def weak(self, query: str, hits: Sequence[Hit]) -> bool:
+        """True when hits were found but none answers the query well: the best of them holds less
+        than WEAK_COVERAGE of it (see coverage())."""
+        return bool(hits) and await self.coverage(query, hits) < WEAK_COVERAGE
+
+    async def coverage(self, query: str, hits: Sequence[Hit]) -> float:
+        """How much of the query the best of `hits` holds, 0..1: its keywords, weighted by rarity,
+        in the paragraph, the post's title or its authors, in any indexed form (rank.coverage).
+        1.0 for a query with no words, or with a link to a post the archive holds (the link
+        says which post is meant)."""
+        parsed = parse_query(query)
+        if parsed.empty:
+            return 1.0
+        if not hits:
+            return 0.0
+        if parsed.links and await self.archive.posts_at(parsed.links):
+            return 1.0
+        concepts, total = await self._expansion(parsed)
+        return max(coverage(concepts, _words_shown(hit), total) for hit in hits)
+
     async def _concepts(self, parsed: ParsedQuery) -> list[Concept]:
         """The query's keywords with their indexed forms and weights (expand.py)."""
-        return await expand(parsed, self.archive, await self.archive.paragraph_estimate())
+        return (await self._expansion(parsed))[0]
+
+    async def _expansion(self, parsed: ParsedQuery) -> tuple[list[Concept], int]:
+        """The query's concepts and the paragraph count they were weighed against, kept for the
+        next calls about the same query (a search, then unmatched() and weak() on its hits)
+        until the archive changes."""
+        last = parsed.terms[-1] if parsed.open_ended and parsed.terms else None
+        key = (await self.archive.data_version(), parsed.keywords, last)
+        if (kept := self._expanded.get(key)) is not None:
+            self._expanded.move_to_end(key)
+            return kept
+        total = await self.archive.paragraph_estimate()
+        kept = self._expanded[key] = (await expand(parsed, self.archive, total), total)
+        while len(self._expanded) > EXPANDED_QUERIES:
+            self._expanded.popitem(last=False)
+        return kept
 
     async def _ranking_inputs(self, parsed: ParsedQuery, filters: Filters) -> RankingInputs | None:
         """What rank() scores for a query: its concepts, the candidate paragraphs, their posts and
@@ -321,6 +363,12 @@ def _hit(scored: Scored, posts: dict[int, StoredPost], parsed: ParsedQuery) -> H
         score=round(scored.score, 4),
         excerpt=make_excerpt(row.text, terms),
     )
+
+
+def _words_shown(hit: Hit) -> set[str]:
+    """The words a hit shows: its paragraph, its post's title and authors."""
+    people = " ".join(filter(None, (hit.post.author, *hit.post.coauthors)))
+    return set(words_of(f"{hit.text} {hit.post.title} {people}"))
 
 
 def _rarest(

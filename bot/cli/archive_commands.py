@@ -37,7 +37,7 @@ from ..archive.store import (
 from ..archive.store.copy import CopyReport, copy_archive
 from ..archive.text import printable
 from ..config import Settings
-from ..services.answers import unmatched_note
+from ..services.answers import unmatched_note, weak_note
 from .backfill_view import BackfillProgress, format_backfill, format_failure
 from .common import UsageError, format_report, open_archive, require_shipped_archive
 
@@ -159,25 +159,29 @@ async def _search(args: argparse.Namespace, archive_db: Location) -> int:
                 query = line.rstrip("\n")
                 hits = await searcher.search(query, **options)
                 unmatched = await searcher.unmatched(query, hits)
-                sys.stdout.write(dumps([hit_to_json(h, unmatched) for h in hits]))
+                weak = await searcher.weak(query, hits)
+                sys.stdout.write(dumps([hit_to_json(h, unmatched, weak) for h in hits]))
                 sys.stdout.write("\n")
                 sys.stdout.flush()
             return 0
         hits = await searcher.search(args.query, **options)
         unmatched = await searcher.unmatched(args.query, hits)
+        weak = await searcher.weak(args.query, hits)
         if args.json:
-            print(dumps([hit_to_json(h, unmatched) for h in hits], indent=2))
+            print(dumps([hit_to_json(h, unmatched, weak) for h in hits], indent=2))
         else:
             suggestions = [] if hits else await searcher.did_you_mean(args.query)
-            if hits and (note := unmatched_note(unmatched, args.query)):
-                print(note + "\n")
+            notes = [unmatched_note(unmatched, args.query), weak_note(weak)] if hits else []
+            if notes := [note for note in notes if note]:
+                print("\n".join(notes) + "\n")
             print_hits(hits, args.query, sys.stdout, suggestions)
     return 0
 
 
-def hit_to_json(hit: Hit, unmatched: Sequence[str] = ()) -> dict[str, Any]:
+def hit_to_json(hit: Hit, unmatched: Sequence[str] = (), weak: bool = False) -> dict[str, Any]:
     """The JSON form of a hit (`search --json` and `search -`); `unmatched`: the query's words
-    that no post mentions (the same on every hit of a search)."""
+    that no post mentions, `weak`: no hit answers the query well (both the same on every hit of a
+    search)."""
     return {
         "title": hit.post.title,
         "url": hit.post.link,
@@ -195,6 +199,7 @@ def hit_to_json(hit: Hit, unmatched: Sequence[str] = ()) -> dict[str, Any]:
         "highlights": [list(span) for span in hit.excerpt.spans],
         "score": hit.score,
         "unmatched": list(unmatched),
+        "weak": weak,
     }
 
 

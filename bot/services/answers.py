@@ -97,6 +97,7 @@ class SearchPage:
     session_id: int | None = None  # None: the session could not be stored, so no buttons
     suggestions: list[str] = field(default_factory=list)
     unmatched: list[str] = field(default_factory=list)  # query words no post mentions
+    weak: bool = False  # no hit answers the query well: they are only the closest (first page)
 
     @property
     def first_rank(self) -> int:
@@ -173,12 +174,15 @@ class Answers:
             session_id,
             page.suggestions,
             page.unmatched,
+            page.weak,
         )
 
     async def page(
         self, request: SearchRequest, page: int, session_id: int | None = None
     ) -> SearchPage:
-        """Page `page` (0-based) of a search; on an empty first page, "did you mean" suggestions."""
+        """Page `page` (0-based) of a search; on an empty first page, "did you mean" suggestions.
+        Whether the hits are weak is judged on the first page, where the best hits are: a later
+        page of a well-answered search is weaker by design, and says nothing about the search."""
         page = max(0, min(page, MAX_RESULTS // PAGE_SIZE - 1))
         hits = await self.searcher.search(
             request.query,
@@ -193,8 +197,9 @@ class Answers:
         if not hits and page == 0:
             suggestions = await self.searcher.did_you_mean(request.query)
         unmatched = await self.searcher.unmatched(request.query, hits[:PAGE_SIZE])
+        weak = page == 0 and await self.searcher.weak(request.query, hits[:PAGE_SIZE])
         return SearchPage(
-            request, page, hits[:PAGE_SIZE], has_next, session_id, suggestions, unmatched
+            request, page, hits[:PAGE_SIZE], has_next, session_id, suggestions, unmatched, weak
         )
 
     async def session(self, session_id: int) -> SearchSession | None:
@@ -300,3 +305,12 @@ def unmatched_note(unmatched: Sequence[str], query: str) -> str:
     if not rest:
         return f"No post mentions {said}."
     return f"No post mentions {said}; showing results for " + " ".join(f"*{w}*" for w in rest) + "."
+
+
+WEAK_NOTE = "Nothing in the archive matches this well; the closest paragraphs:"
+
+
+def weak_note(weak: bool) -> str:
+    """What to say above hits that do not answer the query well ("" when they do). It names no
+    query word, so it needs no escaping; with unmatched_note() it goes second, above the hits."""
+    return WEAK_NOTE if weak else ""

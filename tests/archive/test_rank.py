@@ -3,7 +3,7 @@ from datetime import UTC, datetime
 from bot.archive.expand import Concept
 from bot.archive.models import StoredPost
 from bot.archive.query import parse_query
-from bot.archive.rank import answer_pattern, looks_like_heading, rank
+from bot.archive.rank import answer_pattern, coverage, looks_like_heading, rank
 from bot.archive.store import ParagraphRow
 
 WHEN = datetime(2026, 6, 4, tzinfo=UTC)
@@ -134,3 +134,20 @@ def test_heading_shapes():
     assert not looks_like_heading(
         "• DReST RL agents are 11% more USEFUL on our test set than default agents"
     )
+
+
+def test_coverage_weighs_each_keyword_by_its_rarity():
+    rare, common = concept("lifepo4", 6.0), concept("battery", 2.0)
+    assert coverage([rare, common], {"lifepo4", "battery", "cost"}, 1000) == 1.0
+    assert coverage([rare, common], {"battery"}, 1000) == 0.25
+    assert coverage([rare, common], {"lifepo4"}, 1000) == 0.75
+    assert coverage([rare, common], set(), 1000) == 0.0
+
+
+def test_coverage_counts_another_form_at_its_weight_and_a_missing_word_as_the_rarest():
+    oracles = concept("oracles", 2.0, oracle=0.85)
+    assert coverage([oracles], {"oracle"}, 1000) == 0.85
+    # A word the archive holds in no form weighs what a word in no paragraph would: log(1 + 1001).
+    nowhere = Concept("zorblax")
+    assert round(coverage([nowhere, concept("optimizer", 6.909)], {"optimizer"}, 1000), 3) == 0.5
+    assert coverage([], {"anything"}, 1000) == 1.0

@@ -152,3 +152,39 @@ async def test_autocomplete_follows_new_ingests(searcher, archive):
     assert not [p for p in await searcher.suggest_titles("zebra") if "Zebra" in p.title]
     await archive.ingest(SourceDocument("x", "jsonl", [Post("Zebra Crossings", ("stripes",))]))
     assert (await searcher.suggest_titles("zebra"))[0].title == "Zebra Crossings"
+
+
+async def test_hits_for_a_question_the_archive_does_not_answer_are_weak(searcher):
+    query = "best hiking trails in colorado"
+    hits = await searcher.search(query, limit=5)
+    assert hits  # some paragraph holds "best" or "trails": the closest, not an answer
+    assert await searcher.coverage(query, hits) < 0.5
+    assert await searcher.weak(query, hits)
+
+
+async def test_hits_that_answer_the_query_are_not_weak(searcher):
+    for query in ("air purifier on batteries", "scheming", "sandbaging evalution arithmatic"):
+        hits = await searcher.search(query, limit=5)
+        assert hits and not await searcher.weak(query, hits), query
+
+
+async def test_no_hits_a_link_or_no_words_are_never_weak(searcher):
+    assert not await searcher.weak("qwxzv", await searcher.search("qwxzv"))
+    link = "https://www.lesswrong.com/posts/heXwuDRfbQQgB5JLP/x recipe for chocolate cookies"
+    assert not await searcher.weak(link, await searcher.search(link))
+    hits = await searcher.search("air purifier")
+    assert not await searcher.weak("?!", hits)
+
+
+async def test_what_unmatched_and_weak_reuse_follows_new_ingests(searcher, archive):
+    from bot.archive.models import Post, SourceDocument
+
+    query = "zorblax recipes"
+    hits = await searcher.search(query)
+    assert await searcher.unmatched(query, hits) == ["zorblax"]
+    text = ("Zorblax recipes, collected over many years, for the cook in a hurry.",)
+    await archive.ingest(SourceDocument("x", "jsonl", [Post("Zorblax Recipes", text)]))
+    hits = await searcher.search(query)
+    assert hits[0].post.title == "Zorblax Recipes"
+    assert await searcher.unmatched(query, hits) == []
+    assert not await searcher.weak(query, hits)

@@ -258,3 +258,20 @@ async def test_search_says_which_words_no_post_mentions(world, bot):
     assert reply.embeds
     plain = await world.fake.slash(world.alice, world.general, "search", query="air purifier")
     assert "No post mentions" not in (await plain.reply()).content
+
+
+async def test_search_says_when_nothing_matches_well(world, bot):
+    query = "weather forecast for london tomorrow"  # every word is in the archive, apart
+    ix = await world.fake.slash(world.alice, world.general, "search", query=query)
+    reply = await ix.reply()
+    assert reply.content.splitlines()[1] == (
+        "Nothing in the archive matches this well; the closest paragraphs:"
+    )
+    assert reply.embeds
+    plain = await world.fake.slash(world.alice, world.general, "search", query="air purifier")
+    assert "matches this well" not in (await plain.reply()).content
+    both = await world.fake.slash(world.alice, world.general, "search", query="zorblax recipes")
+    assert (await both.reply()).content.splitlines()[1:] == [
+        "No post mentions *zorblax*; showing results for *recipes*.",
+        "Nothing in the archive matches this well; the closest paragraphs:",
+    ]
