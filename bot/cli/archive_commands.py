@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -37,7 +38,7 @@ from ..archive.store import (
 from ..archive.store.copy import CopyReport, copy_archive
 from ..archive.text import printable
 from ..config import Settings
-from ..services.answers import unmatched_note, weak_note
+from ..services.answers import search_notes
 from .backfill_view import BackfillProgress, format_backfill, format_failure
 from .common import UsageError, format_report, open_archive, require_shipped_archive
 
@@ -171,8 +172,7 @@ async def _search(args: argparse.Namespace, archive_db: Location) -> int:
             print(dumps([hit_to_json(h, unmatched, weak) for h in hits], indent=2))
         else:
             suggestions = [] if hits else await searcher.did_you_mean(args.query)
-            notes = [unmatched_note(unmatched, args.query), weak_note(weak)] if hits else []
-            if notes := [note for note in notes if note]:
+            if hits and (notes := search_notes(unmatched, weak, args.query)):
                 print("\n".join(notes) + "\n")
             print_hits(hits, args.query, sys.stdout, suggestions)
     return 0
@@ -301,14 +301,14 @@ def cmd_copy(args: argparse.Namespace, settings: Settings, archive_db: Location)
         raise UsageError(f"{source}: no archive there")
     # A new SQLite file is built aside and appears only when complete (Archive.building).
     new_file = not is_database_url(destination) and not Path(destination).exists()
-    progress = sys.stderr.isatty()
-    if is_database_url(source):
-        return asyncio.run(_copy(source, destination, new_file=new_file, progress=progress))
     # What a bot announced after the copy began would be announced again from the copy: a bot
-    # serving the file must stop first (and cannot start on it until the copy ends).
+    # serving a SQLite file must stop first (and cannot start on it until the copy ends).
+    guard = contextlib.nullcontext() if is_database_url(source) else run_lock(source)
     try:
-        with run_lock(source):
-            return asyncio.run(_copy(source, destination, new_file=new_file, progress=progress))
+        with guard:
+            return asyncio.run(
+                _copy(source, destination, new_file=new_file, progress=sys.stderr.isatty())
+            )
     except ArchiveInUse:
         raise ArchiveError(
             f"{source} is served by a running `archive-bot run`: stop it, then copy"

@@ -314,3 +314,10 @@ def weak_note(weak: bool) -> str:
     """What to say above hits that do not answer the query well ("" when they do). It names no
     query word, so it needs no escaping; with unmatched_note() it goes second, above the hits."""
     return WEAK_NOTE if weak else ""
+
+
+def search_notes(unmatched: Sequence[str], weak: bool, query: str) -> list[str]:
+    """The notes above a search's hits, in the order they are shown (the CLI and Discord alike):
+    the words no post mentions (only words of [^\\W_]: no markdown), then whether the hits are
+    only the closest (fixed text)."""
+    return [note for note in (unmatched_note(unmatched, query), weak_note(weak)) if note]

@@ -8,13 +8,7 @@ from __future__ import annotations
 import discord
 
 from ...archive.search import Hit
-from ...services.answers import (
-    PostMatches,
-    SearchPage,
-    SearchRequest,
-    unmatched_note,
-    weak_note,
-)
+from ...services.answers import PostMatches, SearchPage, SearchRequest, search_notes
 from .. import custom_ids
 from .limits import LIMITS, Reply, clip, fit, size
 from .parts import (
@@ -38,9 +32,7 @@ def search_page(page: SearchPage, *, private: bool) -> Reply:
     first = page.first_rank
     last = first + len(page.hits) - 1
     content = f"🔎 Results {first}–{last} for {quoted(request.query)}{_filters(request)}"
-    if note := unmatched_note(page.unmatched, request.query):  # words of [^\W_]: no markdown
-        content += "\n" + note
-    if note := weak_note(page.weak):  # fixed text: nothing of the query in it
+    for note in search_notes(page.unmatched, page.weak, request.query):  # no markdown from users
         content += "\n" + note
     embeds = [_hit_embed(rank, hit) for rank, hit in enumerate(page.hits, first)]
     view = None
