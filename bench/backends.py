@@ -34,9 +34,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.benchmark import OUT, SIZES, ensure_jsonl, summarise  # noqa: E402
+from bench.benchmark import OUT, SIZES, ensure_jsonl, ingest, summarise  # noqa: E402
+from bot.archive.store.files import remove_database  # noqa: E402
 
-ARCHIVE_BOT = Path(sys.executable).with_name("archive-bot")
 OUTBOX_SUBSCRIPTIONS = 200
 OUTBOX_POSTS = 19  # the shipped archive's posts: 3,800 messages in all
 CLAIMERS = 2
@@ -113,21 +113,6 @@ def run_child(*args: str) -> dict:
     if done.returncode != 0:
         raise SystemExit(f"child {args[:2]} failed:\n{done.stderr}")
     return json.loads(done.stdout.strip().splitlines()[-1])
-
-
-def ingest(jsonl: Path, location: str) -> dict:
-    """`archive-bot ingest` into a new archive: paragraphs/s of the store and end to end."""
-    started = time.perf_counter()
-    done = subprocess.run(
-        [str(ARCHIVE_BOT), "--db", location, "ingest", str(jsonl)],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    wall = time.perf_counter() - started
-    paragraphs = int(done.stdout.split(" paragraphs written")[0].rsplit(" ", 1)[-1])
-    store_rate = float(done.stdout.split("(")[2].split(" paragraphs/s")[0].replace(",", ""))
-    return {"paragraphs": paragraphs, "store_rate": store_rate, "wall_rate": paragraphs / wall}
 
 
 async def _prepare_outbox(location: str) -> None:
@@ -224,8 +209,7 @@ def main() -> None:
             queries_file = OUT / f"queries-{name}.json"
             queries_file.write_text(json.dumps(queries), encoding="utf-8")
             sqlite = OUT / f"backends-{name}.db"
-            for suffix in ("", "-wal", "-shm"):
-                Path(f"{sqlite}{suffix}").unlink(missing_ok=True)
+            remove_database(sqlite)
             postgres = asyncio.run(_create_database(server, f"bench_{name}"))
             for backend, location in (("sqlite", str(sqlite)), ("postgresql", postgres)):
                 print(f"{name}: ingesting into {backend} ...", file=sys.stderr)
@@ -237,8 +221,7 @@ def main() -> None:
                 searches.append((name, backend, *summarise(result["latencies"]), result["rss_mb"]))
                 ingests[-1][2]["size_mb"] = result["size_mb"]
         sqlite_outbox = OUT / "backends-outbox.db"
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{sqlite_outbox}{suffix}").unlink(missing_ok=True)
+        remove_database(sqlite_outbox)
         postgres_outbox = asyncio.run(_create_database(server, "bench_outbox"))
         for backend, location in (("sqlite", str(sqlite_outbox)), ("postgresql", postgres_outbox)):
             print(f"outbox on {backend} ...", file=sys.stderr)

@@ -29,6 +29,7 @@ OUT = ROOT / "bench" / "out"
 sys.path.insert(0, str(ROOT))
 
 SIZES = {"100k": 100_000, "1m": 1_000_000}
+ARCHIVE_BOT = Path(sys.executable).with_name("archive-bot")
 RAPIDFUZZ_EVERY = 4  # the full-scan baseline runs every 4th query
 
 
@@ -125,12 +126,12 @@ def ensure_jsonl(name: str, paragraphs: int) -> Path:
     return path
 
 
-def build(jsonl: Path, db: Path) -> dict:
-    for suffix in ("", "-wal", "-shm"):
-        Path(f"{db}{suffix}").unlink(missing_ok=True)
+def ingest(jsonl: Path, location: str) -> dict:
+    """`archive-bot ingest` into the archive at `location` (a file or a database URL): the
+    paragraphs written, paragraphs/s of the store (as it reports) and end to end."""
     started = time.perf_counter()
     result = subprocess.run(
-        [str(Path(sys.executable).with_name("archive-bot")), "--db", str(db), "ingest", str(jsonl)],
+        [str(ARCHIVE_BOT), "--db", location, "ingest", str(jsonl)],
         capture_output=True,
         text=True,
         check=True,
@@ -138,17 +139,20 @@ def build(jsonl: Path, db: Path) -> dict:
     wall = time.perf_counter() - started
     paragraphs = int(result.stdout.split(" paragraphs written")[0].rsplit(" ", 1)[-1])
     store_rate = float(result.stdout.split("(")[2].split(" paragraphs/s")[0].replace(",", ""))
+    return {"paragraphs": paragraphs, "wall_rate": paragraphs / wall, "store_rate": store_rate}
+
+
+def build(jsonl: Path, db: Path) -> dict:
+    from bot.archive.store.files import remove_database
+
+    remove_database(db)
+    built = ingest(jsonl, str(db))
     # Fold the WAL into the main file so the size is the archive's, not a transient.
     import sqlite3
 
     with sqlite3.connect(db) as connection:
         connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    return {
-        "paragraphs": paragraphs,
-        "wall_rate": paragraphs / wall,
-        "store_rate": store_rate,
-        "size_mb": db.stat().st_size / 1e6,
-    }
+    return built | {"size_mb": db.stat().st_size / 1e6}
 
 
 def summarise(latencies: list[float]) -> tuple[float, float, float]:
