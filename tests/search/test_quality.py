@@ -1,7 +1,7 @@
 """Search quality on the development and the sealed query sets must not fall below what it reached.
 
 The floors sit just under the measured figures (bench/evaluate.py prints them); raise them when
-search improves. One query of 160 is 0.6 %. The sealed set is never tuned on: its floors only say
+search improves. One query of 224 is 0.4 %. The sealed set is never tuned on: its floors only say
 that a change tuned on the development set did not cost it.
 
 The same goes for saying "nothing matches this well" (bench/weak.py prints it): on-topic queries
@@ -23,10 +23,11 @@ from bot.archive.store import Archive
 from .. import postgres
 
 FLOORS = {
-    # kind: (post Hit@1, paragraph Hit@1). all/hard/question paragraph: one query lower than before
-    # plain IDF (one development question now gets the neighbouring paragraph; see the commit).
-    "all": (0.99, 0.93),
-    "hard": (0.98, 0.91),
+    # kind: (post Hit@1, paragraph Hit@1). all/hard hold the 54 paraphrased questions, measured
+    # at 70.4 / 38.9 % when they were added: their words are the asker's, not the post's.
+    "all": (0.92, 0.77),
+    "hard": (0.89, 0.72),
+    "paraphrase": (0.70, 0.38),
     "title": (1.0, 0.0),
     "phrase": (1.0, 1.0),
     "pasted": (1.0, 1.0),
@@ -42,9 +43,10 @@ SEALED_FLOORS = {
     "hard": (0.93, 0.74),
     "paraphrase": (0.87, 0.57),
 }
-# Measured at WEAK_COVERAGE 0.5: dev 1 of 160 weak, sealed 13 of 131 (11 of them paraphrased
-# questions, in words the post does not use), off-topic 39 weak and 3 without hits, of 45.
-MOST_WEAK = {QUERIES: 3, SEALED: 16}  # on-topic queries called weak, at most
+# Measured at WEAK_COVERAGE 0.5: dev 37 of 224 weak (1 of the 170 that are not paraphrased
+# questions), sealed 13 of 131 (11 of them paraphrased questions, in words the post does not use),
+# off-topic 39 weak and 3 without hits, of 45.
+MOST_WEAK = {QUERIES: 40, SEALED: 16}  # on-topic queries called weak, at most
 LEAST_UNANSWERED = 39  # off-topic queries called weak or finding nothing, at least
 
 
