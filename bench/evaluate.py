@@ -18,18 +18,15 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
-import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.baselines import FtsOr, FtsPorter
 from bench.fit import cross_validated, examples
-from bench.quality import SEALED, Outcome, Scores, by_kind, load_cases, run_cases
+from bench.quality import SEALED, Outcome, Scores, by_kind, load_cases, run_cases, scratch_archive
 from bot.archive.search import Searcher
-from bot.archive.sources import read_source
 from bot.archive.store import Archive
-from bot.config import shipped_archive
 
 
 async def dev_cross_validated(archive: Archive) -> list[Outcome]:
@@ -66,26 +63,21 @@ async def main() -> None:
     parser.add_argument("--no-cv", action="store_true", help="skip the cross-validated column")
     args = parser.parse_args()
     sealed, dev = load_cases(SEALED), load_cases()
-    with tempfile.TemporaryDirectory() as tmp:
-        archive = await Archive.open(Path(tmp) / "eval.db")
-        try:
-            await archive.ingest(await read_source(str(shipped_archive())))
-            searcher, plain, porter = Searcher(archive), FtsOr(archive), FtsPorter(archive)
-            await porter.load()
-            dev_outcomes = await run_cases(searcher, dev)
-            columns = {
-                "sealed": by_kind(await run_cases(searcher, sealed)),
-                "dev": by_kind(dev_outcomes),
-            }
-            if not args.no_cv:
-                columns["dev-cv"] = by_kind(await dev_cross_validated(archive))
-            columns |= {
-                "fts-or sealed": by_kind(await run_cases(plain, sealed)),
-                "porter sealed": by_kind(await run_cases(porter, sealed)),
-                "porter dev": by_kind(await run_cases(porter, dev)),
-            }
-        finally:
-            await archive.close()
+    async with scratch_archive() as archive:
+        searcher, plain, porter = Searcher(archive), FtsOr(archive), FtsPorter(archive)
+        await porter.load()
+        dev_outcomes = await run_cases(searcher, dev)
+        columns = {
+            "sealed": by_kind(await run_cases(searcher, sealed)),
+            "dev": by_kind(dev_outcomes),
+        }
+        if not args.no_cv:
+            columns["dev-cv"] = by_kind(await dev_cross_validated(archive))
+        columns |= {
+            "fts-or sealed": by_kind(await run_cases(plain, sealed)),
+            "porter sealed": by_kind(await run_cases(porter, sealed)),
+            "porter dev": by_kind(await run_cases(porter, dev)),
+        }
     print(table(columns))
     if args.failures:
         print()

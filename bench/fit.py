@@ -21,21 +21,18 @@ import argparse
 import asyncio
 import dataclasses
 import sys
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.quality import SEALED, Case, load_cases, run_cases
+from bench.quality import SEALED, Case, load_cases, run_cases, scratch_archive
 from bot.archive.query import ParsedQuery, parse_query
 from bot.archive.rank import WEIGHTS, Weights, rank
 from bot.archive.search import RankingInputs, Searcher
-from bot.archive.sources import read_source
 from bot.archive.store import Archive, Filters
 from bot.archive.text import title_key
-from bot.config import shipped_archive
 
 FOLDS = 5
 PASSES = 2
@@ -159,14 +156,17 @@ def fit(
     return best_w
 
 
-def cross_validated(found: Sequence[Example], fitter=fit) -> list[tuple[bool, bool | None, float]]:
-    """Every query's outcome under weights fitted on the folds it is not in (in case order)."""
+def cross_validated(
+    found: Sequence, fitter=fit, judge=outcome
+) -> list[tuple[bool, bool | None, float]]:
+    """Every query's outcome under weights fitted on the folds it is not in (in case order).
+    `fitter` and `judge` (fit() and outcome() by default) let another ranking be fitted alike."""
     results: list = [None] * len(found)
     for held_out in folds([e.case for e in found]):
         kept = set(held_out)
         weights = fitter([e for i, e in enumerate(found) if i not in kept])
         for i in held_out:
-            results[i] = outcome(found[i], weights)
+            results[i] = judge(found[i], weights)
     return results
 
 
@@ -177,22 +177,13 @@ def summary(results: Sequence[tuple[bool, bool | None, float]]) -> str:
     return f"post {post:6.1%}  paragraph {paragraph:6.1%}"
 
 
-async def dev_examples(archive: Archive) -> list[Example]:
-    await archive.ingest(await read_source(str(shipped_archive())))
-    return await examples(archive, load_cases())
-
-
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--ablate", action="store_true", help="switch each weight off, held out")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        archive = await Archive.open(Path(tmp) / "fit.db")
-        try:
-            found = await dev_examples(archive)
-            sealed = await examples(archive, load_cases(SEALED)) if args.ablate else []
-        finally:
-            await archive.close()
+    async with scratch_archive() as archive:
+        found = await examples(archive, load_cases())
+        sealed = await examples(archive, load_cases(SEALED)) if args.ablate else []
     print("shipped weights, dev:", summary([outcome(e, WEIGHTS) for e in found]))
     if args.ablate:
         print(f"{'':24}{'dev':>28}{'sealed':>28}")

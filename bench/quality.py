@@ -9,12 +9,18 @@ the right post), and paragraph Hit@1 (the top hit is the right paragraph).
 from __future__ import annotations
 
 import csv
+import tempfile
 from collections import defaultdict
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 from bot.archive.search import Hit, Searcher
+from bot.archive.sources import read_source
+from bot.archive.store import Archive
 from bot.archive.text import title_key
+from bot.config import shipped_archive
 
 QUERIES = Path(__file__).resolve().parent.parent / "tests" / "search" / "queries.tsv"
 SEALED = QUERIES.with_name("sealed.tsv")
@@ -39,6 +45,16 @@ class Outcome:
     post_rank: int | None  # 1-based rank of the first hit from the right post, within 10
     paragraph_first: bool | None  # None when the case names no paragraph
     top: Hit | None
+
+
+@asynccontextmanager
+async def scratch_archive() -> AsyncIterator[Archive]:
+    """The shipped dump ingested into a SQLite file of a temporary folder, removed afterwards:
+    what every quality script measures on."""
+    with tempfile.TemporaryDirectory() as tmp:
+        async with await Archive.open(Path(tmp) / "archive.db") as archive:
+            await archive.ingest(await read_source(str(shipped_archive())))
+            yield archive
 
 
 def load_cases(path: Path = QUERIES) -> list[Case]:

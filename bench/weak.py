@@ -19,17 +19,13 @@ import argparse
 import asyncio
 import csv
 import sys
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.quality import QUERIES, SEALED
+from bench.quality import QUERIES, SEALED, scratch_archive
 from bot.archive.search import WEAK_COVERAGE, Searcher
-from bot.archive.sources import read_source
-from bot.archive.store import Archive
-from bot.config import shipped_archive
 
 OFFTOPIC = QUERIES.with_name("offtopic.tsv")
 SHOWN = 5  # hits on a /search page and in `archive-bot search` by default
@@ -83,33 +79,28 @@ async def main() -> None:
     parser.add_argument("--sweep", action="store_true", help="dev and off-topic at other values")
     parser.add_argument("--list", action="store_true", help="dev flagged, off-topic not flagged")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        archive = await Archive.open(Path(tmp) / "weak.db")
-        try:
-            await archive.ingest(await read_source(str(shipped_archive())))
-            searcher = Searcher(archive)
-            dev = await judge(searcher, load_queries(QUERIES))
-            off = await judge(searcher, load_queries(OFFTOPIC))
-            if args.sweep:
-                print(f"{'threshold':>9} {'dev flagged':>12} {'off-topic flagged':>18}")
-                for t in SWEEP:
-                    dev_count, off_count = flagged(dev, t), flagged(off, t)
-                    print(f"{t:9g} {dev_count:8d}/{len(dev)} {off_count:14d}/{len(off)}")
-                return
-            if args.list:
-                print("dev queries flagged (false alarms):")
-                for j in sorted(dev, key=lambda j: j.coverage):
-                    if j.hits and j.coverage < WEAK_COVERAGE:
-                        print(f"  {j.coverage:.2f}  {j.query}")
-                print("off-topic queries shown as answers (not flagged):")
-                for j in sorted(off, key=lambda j: -j.coverage):
-                    if j.hits and j.coverage >= WEAK_COVERAGE:
-                        print(f"  {j.coverage:.2f}  {j.query}")
-                return
-            sealed = await judge(searcher, load_queries(SEALED))
-            print(table({"dev": dev, "off-topic": off, "sealed": sealed}, WEAK_COVERAGE))
-        finally:
-            await archive.close()
+    async with scratch_archive() as archive:
+        searcher = Searcher(archive)
+        dev = await judge(searcher, load_queries(QUERIES))
+        off = await judge(searcher, load_queries(OFFTOPIC))
+        if args.sweep:
+            print(f"{'threshold':>9} {'dev flagged':>12} {'off-topic flagged':>18}")
+            for t in SWEEP:
+                dev_count, off_count = flagged(dev, t), flagged(off, t)
+                print(f"{t:9g} {dev_count:8d}/{len(dev)} {off_count:14d}/{len(off)}")
+            return
+        if args.list:
+            print("dev queries flagged (false alarms):")
+            for j in sorted(dev, key=lambda j: j.coverage):
+                if j.hits and j.coverage < WEAK_COVERAGE:
+                    print(f"  {j.coverage:.2f}  {j.query}")
+            print("off-topic queries shown as answers (not flagged):")
+            for j in sorted(off, key=lambda j: -j.coverage):
+                if j.hits and j.coverage >= WEAK_COVERAGE:
+                    print(f"  {j.coverage:.2f}  {j.query}")
+            return
+        sealed = await judge(searcher, load_queries(SEALED))
+        print(table({"dev": dev, "off-topic": off, "sealed": sealed}, WEAK_COVERAGE))
 
 
 if __name__ == "__main__":
