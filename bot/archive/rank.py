@@ -15,7 +15,8 @@ inherits part of the heading's match: people want the section, not its title lin
 Every part left earns its place: bench/fit.py --ablate switches each off, on the development and
 the sealed query sets. Removed because they gained on neither: how many other paragraphs of the
 post match, recency, early position, the speaker-label discount, and the "when", "why" and "how
-many" answer cues.
+many" answer cues; and, because it gained no sealed query (one development question of 224),
+pointing a quantity question at the paragraph holding a number.
 
 May import: bot.archive only; never discord.
 """
@@ -49,8 +50,8 @@ class Weights:
     w_proximity: float = 0.3  # as a share of coverage
     w_title: float = 1.8  # a query that is the post's title, against a paragraph holding all of it
     w_answer: float = 0.3  # share of coverage added when a question's expected answer is there
-    # Cues that say which paragraph of a post, not which post: for a question asking for a
-    # quantity, the paragraph holding one; for a single term, the paragraph that introduces it.
+    # A cue that says which paragraph of a post, not which post: for a single term, the
+    # paragraph that introduces it.
     w_pointer: float = 0.3
     w_section: float = 1.0  # share of a heading's match passed to the paragraph under it
     w_opening: float = 0.6  # preference for a post's opening when the query only names the post
@@ -404,18 +405,13 @@ _DEFINITION_QUESTION = re.compile(
 )
 
 
-_QUANTITY_QUESTION = re.compile(r"^(?:how (?:long|much|many)|when|what (?:year|date|time))\b", re.I)
-
-
 def pointer_pattern(
     parsed: ParsedQuery,
     concepts: Sequence[Concept],
     answer: list[tuple[re.Pattern[str], float]],
 ) -> list[tuple[re.Pattern[str], float]]:
     """Patterns of the paragraph a query points at within a post (see Weights.w_pointer), with the
-    strength of each cue."""
-    if _QUANTITY_QUESTION.match(parsed.text):
-        return answer
+    strength of each cue: for a lone term, where it is introduced."""
     if not answer and len(concepts) == 1 and len(parsed.keywords) == 1:
         return _introduction(concepts[0])
     return []

@@ -100,6 +100,8 @@ def test_a_definition_question_shows_where_the_term_is_introduced():
     posts = {1: post(1, "Towards Shutdownable Agents"), 2: post(2, "Other")}
     ranked = rank(parse_query("what is DReST?"), [concept("drest")], rows, posts)
     assert ranked[0].row.position == 97
+    # A lone term is asked about as much as a definition question is.
+    assert top("drest", [concept("drest")], rows, posts).position == 97
 
 
 def test_a_query_that_only_names_the_post_shows_how_it_opens():
