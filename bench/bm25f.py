@@ -10,7 +10,8 @@ already holds adds little in the body: the naming discount falls out of the satu
 short-paragraph discount and (1 + proximity + phrase + a question's answer cue). The parameters
 are fitted by coordinate ascent on bench/fit.py's objective and folds.
 
-Measured 2026-12-03 (224 development / 131 sealed queries, post@1 / paragraph@1):
+Measured 2026-12-03, before the quantity pointer left rank.py (224 development / 131 sealed
+queries, post@1 / paragraph@1):
 rank.py dev-cv 92.9 / 77.5, sealed 95.4 / 78.4; BM25F dev-cv 91.1 / 71.7, sealed 96.2 / 78.4.
 On the sealed set they tie (BM25F +2 questions, -2 paraphrases); on the 54 paraphrased dev
 questions written after rank.py's rules (so never used to shape them) rank.py leads, 70.4 / 38.9
