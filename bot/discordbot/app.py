@@ -24,6 +24,7 @@ from ..archive.backfill import BackfillOptions
 from ..archive.search import Searcher
 from ..archive.sources import read_source
 from ..archive.store import Archive, Location, is_database_url, run_lock
+from ..archive.store.leader import Leadership
 from ..config import Settings, shipped_archive
 from ..feeds.poller import Poller
 from ..feeds.schedule import PollPolicy
@@ -102,6 +103,7 @@ class ArchiveBot(commands.Bot):
         self.poll_feeds = poll_feeds  # False for `archive-bot sync`: log in, push, leave
         self.poller_options = poller_options or {}
         self.poller: Poller | None = None
+        self.leadership: Leadership | None = None  # opened with the archive, see _lead
         self.autosync: AutoSync | None = None  # ARCHIVE_SYNC's background task
         self._leading: asyncio.Task[None] | None = None  # see _lead
         self.announcements: Announcements = None  # type: ignore[assignment]  # set in setup_hook
@@ -131,11 +133,12 @@ class ArchiveBot(commands.Bot):
                 **self.poller_options,
             },
         )
+        self.leadership = self.archive.leadership()
         self.announcements = Announcements(
             self.poller.store,
             default_feed=self.settings.default_feed,
             allow_private=self.settings.feed_allow_private,
-            wake=self.poller.wake,
+            wake=self._wake_poller,
         )
         for cog in (SearchCog(self), PostsCog(self), InfoCog(self), AnnounceCog(self)):
             await self.add_cog(cog)
@@ -160,13 +163,14 @@ class ArchiveBot(commands.Bot):
     async def _lead(self) -> None:
         """Run the feed poller, the announcer and the archive sync while this process leads:
         at once on SQLite; on PostgreSQL once elected, until the election is lost."""
-        assert self.archive is not None and self.poller is not None
-        leadership = self.archive.leadership()
+        assert self.poller is not None and self.leadership is not None
+        leadership = self.leadership
         try:
             while True:
                 await leadership.elected()
                 log.info("this process polls the feeds, announces and syncs the archive")
                 self.poller.start()
+                await leadership.listen(self.poller.wake)
                 if self.settings.sync_sources:
                     self.autosync = AutoSync(
                         self.archive,
@@ -182,6 +186,15 @@ class ArchiveBot(commands.Bot):
                 await self._stop_duties()
         finally:
             await leadership.close()
+
+    def _wake_poller(self) -> None:
+        """Have new subscriptions polled now: by this process's poller if it leads, else by the
+        leader's, which another process may run (Leadership.wake_leader)."""
+        assert self.poller is not None and self.leadership is not None
+        self.poller.wake()
+        task = asyncio.create_task(self.leadership.wake_leader(), name="wake the leader")
+        self._inflight.add(task)
+        task.add_done_callback(self._inflight.discard)
 
     async def _stop_duties(self) -> None:
         if self.autosync is not None:

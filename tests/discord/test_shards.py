@@ -126,6 +126,18 @@ async def test_two_sharded_processes_share_one_archive_and_announce_once(
         await until(lambda: announced(6), 60, "post 6 in both channels")
         (leader,) = [shard for shard in shards if ELECTED in shard.log]
 
+        # A feed followed through the other process is polled now, not at the leader's next
+        # round (30 to 60 s away): the other process wakes the leader.
+        (follower,) = [shard for shard in shards if shard is not leader]
+        channel = channels[follower.shard]
+        extra = feed_server.url("extra.xml")
+        feed_server.publish("extra.xml", rss(newest(BACKLOG)))
+        ix = await fake.slash(
+            channel.guild.owner, channel, "announce add", channel=channel, feed=extra
+        )
+        await ix.reply(timeout=30)
+        await until(lambda: feed_server.hits("extra.xml") > 0, 20, "the leader to poll it")
+
         # Killed outright, the leader's lock goes with its connection; the other takes over.
         assert await leader.stop(signal.SIGKILL) == -signal.SIGKILL
         feed_server.publish("feed.xml", rss(newest([*BACKLOG, item(6), item(7)])))

@@ -15,6 +15,7 @@ May import: bot.archive only; never discord.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from typing import Protocol
 
 
@@ -28,6 +29,15 @@ class Leadership(Protocol):
     async def close(self) -> None:
         """Step down (another process may then be elected)."""
 
+    async def listen(self, wake: Callable[[], None]) -> None:
+        """While this process leads, call `wake` when another process has work for the leader
+        (see wake_leader())."""
+
+    async def wake_leader(self) -> None:
+        """Tell the leading process, whichever it is, that there is work now (a new
+        subscription to poll). Never raises: at worst the leader finds the work at its next
+        round."""
+
 
 class SoleLeadership:
     """The only process there is: elected at once, never deposed."""
@@ -39,4 +49,10 @@ class SoleLeadership:
         await asyncio.Event().wait()  # forever, until cancelled
 
     async def close(self) -> None:
+        return None
+
+    async def listen(self, wake: Callable[[], None]) -> None:
+        return None  # no other process: this one wakes its own poller
+
+    async def wake_leader(self) -> None:
         return None

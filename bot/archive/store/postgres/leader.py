@@ -12,6 +12,9 @@ keepalive (set to about a minute here, PostgreSQL's default is the system's two 
 releases the lock, so another process takes over within about a minute and a half. For that
 overlap, exactly once rests on the outbox, not on this lock.
 
+Work that another process finds for the leader (a subscription added through it) reaches the
+leader as a NOTIFY on WAKE_CHANNEL, which the leader LISTENs to on its lock connection.
+
 May import: bot.archive only; never discord.
 """
 
@@ -20,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Callable
 
 import asyncpg
 
@@ -29,6 +33,7 @@ log = logging.getLogger(__name__)
 
 LEADER_LOCK = 0x41524348_0003  # pg_advisory_lock key of the leader ("ARCH", 3)
 RETRY = 15.0  # seconds between tries to lead, and between a leader's pings
+WAKE_CHANNEL = "archive_bot_wake"  # NOTIFY channel: there is work for the leader now
 
 # The server closes a connection that has stopped answering after about 30 + 3 x 10 seconds.
 KEEPALIVE = {
@@ -80,6 +85,20 @@ class AdvisoryLeadership:
 
     async def close(self) -> None:
         await self._drop()
+
+    async def listen(self, wake: Callable[[], None]) -> None:
+        if self._connection is not None:  # dropped with the connection when leadership is lost
+            await self._connection.add_listener(WAKE_CHANNEL, lambda *_: wake())
+
+    async def wake_leader(self) -> None:
+        try:
+            connection = await asyncio.wait_for(asyncpg.connect(self.url), self.retry)
+            try:
+                await connection.execute("SELECT pg_notify($1, '')", WAKE_CHANNEL)
+            finally:
+                await connection.close()
+        except _FAILURES as exc:
+            log.warning("could not wake the leading process (it finds the work later): %s", exc)
 
     async def _drop(self) -> None:
         connection, self._connection = self._connection, None
