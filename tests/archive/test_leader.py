@@ -44,3 +44,15 @@ async def test_waking_an_unreachable_leader_only_logs(caplog):
     unreachable = AdvisoryLeadership("postgresql://nobody@127.0.0.1:9/none", retry=RETRY)
     await unreachable.wake_leader()
     assert "could not wake the leading process" in caplog.text
+
+
+async def test_a_leader_whose_connection_broke_logs_instead_of_listening(postgres_url, caplog):
+    leader = AdvisoryLeadership(postgres_url, retry=RETRY)
+    try:
+        await asyncio.wait_for(leader.elected(), 5)
+        leader._connection.terminate()  # the server or the network went away
+        await leader.listen(lambda: None)
+        assert "cannot listen for work" in caplog.text
+        await asyncio.wait_for(leader.lost(), 5)  # and the leader steps down
+    finally:
+        await leader.close()

@@ -87,8 +87,12 @@ class AdvisoryLeadership:
         await self._drop()
 
     async def listen(self, wake: Callable[[], None]) -> None:
-        if self._connection is not None:  # dropped with the connection when leadership is lost
+        if self._connection is None:
+            return
+        try:  # the listener goes with the connection when leadership is lost
             await self._connection.add_listener(WAKE_CHANNEL, lambda *_: wake())
+        except _FAILURES as exc:  # lost() notices the broken connection within `retry`
+            log.warning("cannot listen for work on the leader's connection: %s", exc)
 
     async def wake_leader(self) -> None:
         try:
