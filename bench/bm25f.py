@@ -10,12 +10,11 @@ already holds adds little in the body: the naming discount falls out of the satu
 short-paragraph discount and (1 + proximity + phrase + a question's answer cue). The parameters
 are fitted by coordinate ascent on bench/fit.py's objective and folds.
 
-Measured 2026-12-03, before the quantity pointer left rank.py (224 development / 131 sealed
-queries, post@1 / paragraph@1):
-rank.py dev-cv 92.9 / 77.5, sealed 95.4 / 78.4; BM25F dev-cv 91.1 / 71.7, sealed 96.2 / 78.4.
+Measured 2026-12-03 (224 development / 131 sealed queries, post@1 / paragraph@1):
+rank.py dev-cv 92.9 / 77.0, sealed 95.4 / 78.4; BM25F dev-cv 91.5 / 72.8, sealed 96.2 / 78.4.
 On the sealed set they tie (BM25F +2 questions, -2 paraphrases); on the 54 paraphrased dev
 questions written after rank.py's rules (so never used to shape them) rank.py leads, 70.4 / 38.9
-against 64.8 / 33.3; BM25F loses most on typos and single keywords inside the right post, where
+against 66.7 / 35.2; BM25F loses most on typos and single keywords inside the right post, where
 rank.py's introduction cue and naming discount choose the paragraph. So rank.py stays.
 """
 
@@ -35,8 +34,19 @@ from bench import fit as shipped
 from bench.evaluate import table
 from bench.fit import examples, objective
 from bench.quality import SEALED, Outcome, by_kind, load_cases, scratch_archive
-from bot.archive.query import STOPWORDS, words_of
-from bot.archive.rank import Scored, _proximity, answer_pattern, looks_like_heading, pointer_pattern
+from bot.archive.query import words_of
+from bot.archive.rank import (
+    FULL_LENGTH_WORDS,
+    Scored,
+    _pairs_at,
+    _phrase,
+    _positions,
+    _proximity,
+    _query_bigrams,
+    answer_pattern,
+    looks_like_heading,
+    pointer_pattern,
+)
 from bot.archive.text import title_key
 
 
@@ -54,7 +64,9 @@ class F:
     short: float = 0.25
     w_answer: float = 0.3
     w_pointer: float = 0.3
-    avg_words: float = 49.0  # the shipped archive's mean paragraph length; not fitted
+
+
+AVERAGE_WORDS = 49.0  # the shipped archive's mean paragraph length, for BM25's length norm
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,7 +78,7 @@ class Row:
     right_post: bool
     right_paragraph: bool
     norm_words: float  # words / average
-    short: float  # 1 - min(1, words / 30)
+    short: float  # 1 - min(1, words / FULL_LENGTH_WORDS)
     proximity: float
     phrase: float
     answer: float  # a question's expected kind of answer is there (rank.answer_pattern)
@@ -85,12 +97,10 @@ def features(parsed, concepts, rows, posts, ledes, case) -> list[Row]:
         for row in rows
         if looks_like_heading(row.text, len(bodies[row.id]))
     }
-    pairs = [
-        (a, b)
-        for a, b in zip(parsed.words, parsed.words[1:], strict=False)
-        if not (a in STOPWORDS and b in STOPWORDS)
-    ]
-    forms_of = {c.word: c.forms for c in live}
+    bigrams = _query_bigrams(parsed, concepts)  # the phrase evidence as rank.py counts it
+    wanted = frozenset(
+        [*(t for c in live for t in c.forms), *parsed.words, *itertools.chain(*bigrams)]
+    )
     answer = answer_pattern(parsed, live)
     pointers = pointer_pattern(parsed, live, answer)
     key = title_key(case.post)
@@ -98,30 +108,25 @@ def features(parsed, concepts, rows, posts, ledes, case) -> list[Row]:
     out = []
     for row in rows:
         words = bodies[row.id]
-        body = Counter(words)
+        positions = _positions(words, wanted)
         above = headings.get((row.post_id, row.position - 1)) or Counter()
         title = titles.get(row.post_id, Counter())
         lede = lede_words.get(row.post_id, Counter())
         terms, spots, matched = [], [], set()
         for c in live:
             tf = [0.0, 0.0, 0.0, 0.0]
+            where: list[int] = []
             for term, weight in c.forms.items():
-                if n := body.get(term):
-                    tf[0] += weight * n
+                if found := positions.get(term):
+                    tf[0] += weight * len(found)
+                    where += found
                     matched.add(term)
                 tf[1] += weight * title.get(term, 0)
                 tf[2] += weight * above.get(term, 0)
                 tf[3] += weight * lede.get(term, 0)
-            if tf[0]:
-                spots.append([i for i, word in enumerate(words) if word in c.forms])
+            if where:
+                spots.append(where)
             terms.append((c.weight / total, *tf))
-        found = sum(
-            any(
-                x in (forms_of.get(a) or {a: 1}) and y in (forms_of.get(b) or {b: 1})
-                for x, y in itertools.pairwise(words)
-            )
-            for a, b in pairs
-        )
         right = title_key(posts[row.post_id].title).startswith(key)
         out.append(
             Row(
@@ -129,10 +134,10 @@ def features(parsed, concepts, rows, posts, ledes, case) -> list[Row]:
                 row.post_id,
                 right,
                 right and any(p in row.text for p in pieces),
-                len(words) / 49.0,
-                1 - min(1.0, len(words) / 30),
+                len(words) / AVERAGE_WORDS,
+                1 - min(1.0, len(words) / FULL_LENGTH_WORDS),
                 _proximity(spots),
-                found / len(pairs) if pairs else 0.0,
+                _phrase(_pairs_at(words, positions, bigrams), bigrams),
                 max((cue for pattern, cue in answer if pattern.search(row.text)), default=0),
                 max((cue for pattern, cue in pointers if pattern.search(row.text)), default=0),
                 tuple(terms),
@@ -166,21 +171,25 @@ def prepare(example) -> Prepared:
     return Prepared(example.case, features(example.parsed, *example.inputs, example.case), None)
 
 
+def ranked(p: Prepared, w: F) -> list[Row]:
+    """Best first, ties as rank.py breaks them."""
+    return sorted(p.rows or (), key=lambda r: (-score(r, w), r.post_id, r.scored.row.position))
+
+
 def outcome(p: Prepared, w: F):
     if p.fixed is not None:
         return p.fixed
     if p.rows is None:
         return False, (False if p.case.paragraph else None), 0.0
-    ranked = sorted(p.rows, key=lambda r: (-score(r, w), r.post_id, r.scored.row.position))
-    post_first = bool(ranked) and ranked[0].right_post
+    ranked_rows = ranked(p, w)
+    post_first = bool(ranked_rows) and ranked_rows[0].right_post
     if not p.case.paragraph:
         return post_first, None, 0.0
-    place = next((i for i, r in enumerate(ranked, 1) if r.right_paragraph), None)
+    place = next((i for i, r in enumerate(ranked_rows, 1) if r.right_paragraph), None)
     return post_first, place == 1, 1 / place if place else 0.0
 
 
 MULTIPLES = (0.0, 0.5, 0.75, 1.5, 2.0)
-FIXED = {"avg_words"}
 
 
 def fit(train, start: F = F(), passes: int = 3) -> F:
@@ -189,8 +198,6 @@ def fit(train, start: F = F(), passes: int = 3) -> F:
     for _ in range(passes):
         moved = False
         for field in dataclasses.fields(F):
-            if field.name in FIXED:
-                continue
             base = getattr(best_w, field.name) or getattr(F(), field.name) or 0.5
             for multiple in MULTIPLES:
                 value = round(base * multiple, 4)
@@ -216,10 +223,10 @@ def outcomes(found, results) -> list[Outcome]:
 
 async def main() -> None:
     async with scratch_archive() as archive:
-        dev = [prepare(e) for e in await examples(archive, load_cases())]
-        sealed = [prepare(e) for e in await examples(archive, load_cases(SEALED))]
         shipped_dev = await examples(archive, load_cases())
         shipped_sealed = await examples(archive, load_cases(SEALED))
+    dev = [prepare(e) for e in shipped_dev]
+    sealed = [prepare(e) for e in shipped_sealed]
     fitted = fit(dev)
     if "--failures" in sys.argv:
         failures(dev, fitted)
@@ -243,7 +250,7 @@ def failures(dev, w: F) -> None:
             continue
         r = outcome(p, w)
         if p.case.kind != "paraphrase" and (not r[0] or r[1] is False):
-            top = min(p.rows, key=lambda r: (-score(r, w), r.post_id, r.scored.row.position))
+            top = ranked(p, w)[0]
             print(
                 f"[{p.case.kind}] {p.case.query[:50]!r} post={r[0]} -> {top.scored.row.text[:90]!r}"
             )

@@ -71,17 +71,21 @@ def matches_paragraph(hit: Hit, case: Case) -> bool:
     return matches_post(hit, case) and any(piece in hit.text for piece in case.paragraph.split("|"))
 
 
+SHOWN = 10  # hits judged per query
+
+
 async def run_cases(searcher: Searcher, cases: list[Case]) -> list[Outcome]:
     """Run every case through anything with Searcher.search's signature (a baseline, say)."""
-    outcomes = []
-    for case in cases:
-        hits = await searcher.search(case.query, limit=10)
-        rank = next((i for i, hit in enumerate(hits, 1) if matches_post(hit, case)), None)
-        paragraph = matches_paragraph(hits[0], case) if hits and case.paragraph else None
-        if case.paragraph and not hits:
-            paragraph = False
-        outcomes.append(Outcome(case, rank, paragraph, hits[0] if hits else None))
-    return outcomes
+    return [verdict(case, await searcher.search(case.query, limit=SHOWN)) for case in cases]
+
+
+def verdict(case: Case, hits: list[Hit]) -> Outcome:
+    """Where the right post is among `hits`, and whether the first is the right paragraph."""
+    rank = next((i for i, hit in enumerate(hits, 1) if matches_post(hit, case)), None)
+    paragraph = matches_paragraph(hits[0], case) if hits and case.paragraph else None
+    if case.paragraph and not hits:
+        paragraph = False
+    return Outcome(case, rank, paragraph, hits[0] if hits else None)
 
 
 @dataclass(frozen=True, slots=True)

@@ -58,7 +58,6 @@ import itertools
 import math
 import statistics
 import sys
-import tempfile
 import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
@@ -69,20 +68,20 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.quality import (
     SEALED,
+    SHOWN,
     Case,
     Outcome,
     Scores,
     by_kind,
     load_cases,
     matches_paragraph,
-    matches_post,
+    scratch_archive,
+    verdict,
 )
 from bot.archive.expand import LONG_QUERY, Concept, idf, stem
 from bot.archive.query import STOPWORDS, ParsedQuery, words_of
 from bot.archive.search import Hit, Searcher
-from bot.archive.sources import read_source
 from bot.archive.store import Archive
-from bot.config import shipped_archive
 
 try:
     import numpy as np
@@ -91,7 +90,6 @@ except ImportError:  # numpy comes with either package
 
 EXPERIMENTS = ("e5", "wl-expand", "wl-rerank", "pmi")
 KINDS = ("paraphrase", "question", "hard", "all")  # the table's columns
-SHOWN = 10  # hits judged, as bench/quality.run_cases
 K_VALUES = (10, 20)  # hits re-ranked
 FUSIONS = ("rrf", "linear")
 FUSION_WEIGHTS = tuple(round(0.1 * i, 1) for i in range(1, 10))  # the semantic side's share
@@ -136,14 +134,10 @@ def judge(cases: Sequence[Case], results: Sequence[Sequence[Hit]]) -> Judged:
     outcomes, reciprocal = [], []
     for case, found in zip(cases, results, strict=True):
         hits = list(found)[:SHOWN]
-        rank = next((i for i, hit in enumerate(hits, 1) if matches_post(hit, case)), None)
-        paragraph = matches_paragraph(hits[0], case) if hits and case.paragraph else None
         if case.paragraph:
-            if not hits:
-                paragraph = False
             where = next((i for i, h in enumerate(hits, 1) if matches_paragraph(h, case)), None)
             reciprocal.append(1 / where if where else 0.0)
-        outcomes.append(Outcome(case, rank, paragraph, hits[0] if hits else None))
+        outcomes.append(verdict(case, hits))
     return Judged(outcomes, sum(reciprocal) / len(reciprocal) if reciprocal else 0.0)
 
 
@@ -744,20 +738,15 @@ async def main() -> None:
             f"`.venv/bin/pip install {' '.join(missing)}` (the models come inside the wheels), "
             "or choose others with --experiment (pmi needs only numpy)"
         )
-    with tempfile.TemporaryDirectory() as tmp:
-        archive = await Archive.open(Path(tmp) / "semantic.db")
-        try:
-            await archive.ingest(await read_source(str(shipped_archive())))
-            bench = Bench(archive, load_cases(), load_cases(SEALED), args.grid, not args.no_cache)
-            await bench.baseline()
-            runs = {"e5": bench.e5, "wl-expand": bench.wl_expand}
-            runs |= {"wl-rerank": bench.wl_rerank, "pmi": bench.pmi}
-            for name in EXPERIMENTS:
-                if name in chosen:
-                    print(f"running {name} ...", file=sys.stderr)
-                    await runs[name]()
-        finally:
-            await archive.close()
+    async with scratch_archive() as archive:
+        bench = Bench(archive, load_cases(), load_cases(SEALED), args.grid, not args.no_cache)
+        await bench.baseline()
+        runs = {"e5": bench.e5, "wl-expand": bench.wl_expand}
+        runs |= {"wl-rerank": bench.wl_rerank, "pmi": bench.pmi}
+        for name in EXPERIMENTS:
+            if name in chosen:
+                print(f"running {name} ...", file=sys.stderr)
+                await runs[name]()
     print()
     print(bench.table())
     print("\nqueries gained/lost against the shipped search:")
